@@ -1,0 +1,221 @@
+/*
+ * Query -> ranked hits: runs the query tree through Xapian (BM25) and turns
+ * each hit's stored record into a zhfts_hit with spans and a snippet.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhfts-private.h"
+
+#define DEFAULT_LIMIT 10
+#define DEFAULT_CONTEXT 40
+
+typedef struct collect {
+	zhfts_db *db;
+	zhfts_results *res;
+	const zquery *q;          /* NULL: no spans or snippet */
+	const zhfts_search_options *opts;
+	size_t rank;
+	zspans spans;
+	zunits units;
+	zbuf snippet;
+} collect;
+
+static void hit_free(zhfts_hit *h)
+{
+	free((char *)h->doc);
+	free((char *)h->section);
+	free((char *)h->text);
+	free((char *)h->snippet);
+	free((zhfts_span *)h->spans);
+}
+
+void zhfts_results_free(zhfts_results *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n; i++)
+		hit_free(&r->hits[i]);
+	free(r->hits);
+	free(r);
+}
+
+size_t zhfts_results_count(const zhfts_results *r)
+{
+	return r ? r->n : 0;
+}
+
+const zhfts_hit *zhfts_results_hit(const zhfts_results *r, size_t i)
+{
+	return r && i < r->n ? &r->hits[i] : NULL;
+}
+
+void zhfts_results_total(const zhfts_results *r, uint64_t *estimate, uint64_t *lower, uint64_t *upper)
+{
+	if (estimate)
+		*estimate = r ? r->estimate : 0;
+	if (lower)
+		*lower = r ? r->lower : 0;
+	if (upper)
+		*upper = r ? r->upper : 0;
+}
+
+static int on_hit(void *ctx, double weight, const char *data, size_t len)
+{
+	collect *c = ctx;
+	zrecord r;
+	if (zhfts__record_decode(&r, data, len))
+		return zerr_set(&c->db->err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", c->db->path);
+	zhfts_results *res = c->res;
+	void *p = res->hits;
+	if (zvec_grow(&p, &res->cap, res->n + 1, sizeof(zhfts_hit)))
+		return ZHFTS_ENOMEM;
+	res->hits = p;
+	zhfts_hit *h = &res->hits[res->n];
+	memset(h, 0, sizeof *h);
+	h->rank = ++c->rank;
+	h->score = weight;
+	h->para = r.para;
+	h->offset = r.offset;
+	h->length = r.length;
+	h->text_len = r.text_len;
+	h->doc = zhfts__strndup(r.doc, r.doc_len);
+	h->section = zhfts__strndup(r.section, r.section_len);
+	h->text = zhfts__strndup(r.text, r.text_len);
+	int rc = h->doc && h->section && h->text ? ZHFTS_OK : ZHFTS_ENOMEM;
+	if (rc == ZHFTS_OK && c->q) {
+		const zhfts_search_options *o = c->opts;
+		rc = zhfts__find_spans(&c->db->tok, c->q, r.text, r.text_len, &c->units, &c->spans);
+		rc = rc ? rc : zhfts__make_snippet(&c->snippet, r.text, r.text_len, &c->spans,
+		                                   o->mark_open ? o->mark_open : "[",
+		                                   o->mark_close ? o->mark_close : "]",
+		                                   o->snippet_chars ? o->snippet_chars : DEFAULT_CONTEXT);
+		if (rc == ZHFTS_OK && c->spans.n) {
+			zhfts_span *s = malloc(c->spans.n * sizeof *s);
+			if (s) {
+				memcpy(s, c->spans.items, c->spans.n * sizeof *s);
+				h->spans = s;
+				h->nspans = c->spans.n;
+			} else {
+				rc = ZHFTS_ENOMEM;
+			}
+		}
+		if (rc == ZHFTS_OK && !(h->snippet = zbuf_detach(&c->snippet)))
+			rc = ZHFTS_ENOMEM;
+	}
+	res->n++; /* counted even when incomplete, so that it is freed */
+	if (rc == ZHFTS_ENOMEM)
+		return zerr_set(&c->db->err, rc, "out of memory reading hits");
+	return rc;
+}
+
+static void collect_free(collect *c)
+{
+	free(c->spans.items);
+	zhfts__units_free(&c->units);
+	zbuf_free(&c->snippet);
+}
+
+int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
+                    const zhfts_search_options *opts, zhfts_results **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	if (!db)
+		return ZHFTS_EINVAL;
+	zerr_clear(&db->err);
+	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+	if (opts) {
+		if (opts->version < 1 || opts->version > ZHFTS_SEARCH_OPTIONS_VERSION)
+			return zerr_set(&db->err, ZHFTS_EINVAL,
+			                "zhfts_search_options.version is not ZHFTS_SEARCH_OPTIONS_VERSION");
+		o = *opts;
+	}
+	zquery q;
+	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
+	if (rc)
+		return rc;
+	uint64_t paras = 0;
+	rc = zx_doccount(db->x, &paras, &db->err);
+	size_t limit = o.limit ? o.limit : DEFAULT_LIMIT;
+	size_t check = o.flags & ZHFTS_SEARCH_EXACT_COUNT ? (size_t)paras : 0;
+	zhfts_results *res = calloc(1, sizeof *res);
+	if (!res)
+		rc = ZHFTS_ENOMEM;
+	collect c = {.db = db, .res = res, .q = &q, .opts = &o, .rank = o.offset};
+	if (rc == ZHFTS_OK)
+		rc = zx_search(db->x, q.root, o.offset, limit, check, on_hit, &c, &res->estimate,
+		               &res->lower, &res->upper, &db->err);
+	collect_free(&c);
+	zhfts__query_free(&q);
+	if (rc) {
+		zhfts_results_free(res);
+		return rc;
+	}
+	*out = res;
+	return ZHFTS_OK;
+}
+
+static int by_para(const void *a, const void *b)
+{
+	const zhfts_hit *x = a, *y = b;
+	return x->para < y->para ? -1 : x->para > y->para;
+}
+
+int zhfts_db_get_document(zhfts_db *db, const char *id, zhfts_results **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	if (!db || !id)
+		return ZHFTS_EINVAL;
+	zerr_clear(&db->err);
+	zbuf idterm = {0};
+	zhfts_results *res = calloc(1, sizeof *res);
+	int rc = res ? zhfts__term_docid(&idterm, id) : ZHFTS_ENOMEM;
+	collect c = {.db = db, .res = res};
+	rc = rc ? rc : zx_postlist_data(db->x, idterm.data, idterm.len, on_hit, &c, &db->err);
+	zbuf_free(&idterm);
+	collect_free(&c);
+	/* A hashed id term could in principle be shared: keep this id only. */
+	size_t m = 0;
+	for (size_t i = 0; rc == ZHFTS_OK && i < res->n; i++) {
+		if (!strcmp(res->hits[i].doc, id))
+			res->hits[m++] = res->hits[i];
+		else
+			hit_free(&res->hits[i]);
+	}
+	if (rc == ZHFTS_OK) {
+		res->n = m;
+		if (!m)
+			rc = zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);
+	}
+	if (rc) {
+		zhfts_results_free(res);
+		return rc;
+	}
+	qsort(res->hits, res->n, sizeof *res->hits, by_para);
+	for (size_t i = 0; i < res->n; i++)
+		res->hits[i].rank = i + 1;
+	res->estimate = res->lower = res->upper = res->n;
+	*out = res;
+	return ZHFTS_OK;
+}
+
+int zhfts_db_explain(zhfts_db *db, const char *query, size_t query_len, char **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	if (!db)
+		return ZHFTS_EINVAL;
+	zerr_clear(&db->err);
+	zquery q;
+	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
+	if (rc)
+		return rc;
+	rc = zx_describe(q.root, out, &db->err);
+	zhfts__query_free(&q);
+	return rc;
+}

@@ -1,0 +1,91 @@
+/*
+ * The term scheme: how units become Xapian terms.  The indexer and the query
+ * builder both come here, so the two cannot disagree.
+ *
+ *   unit                 "学", "risc", "1.2"   (with positions; text field)
+ *   S + unit             section field, with positions
+ *   B + unit + unit      adjacent pair, no positions ("B学习", "Bai 计")
+ *   T + unit + unit      adjacent pair in the section field
+ *   W + word             an ICU word of two or more Han characters (ranking)
+ *   Q + id               the document a paragraph belongs to
+ *
+ * Units never contain a space, so a space between the two units of a pair
+ * (added whenever one of them is not a single Han character) keeps pairs
+ * unambiguous.  Terms longer than Xapian allows are replaced by a 64-bit
+ * hash of their text.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "zhfts-private.h"
+
+#define MAX_TERM 240
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+/* Shortens an over-long term in place: prefix + '#' + hash. */
+static int fit(zbuf *out, size_t prefix_len)
+{
+	if (out->len <= MAX_TERM)
+		return ZHFTS_OK;
+	uint64_t h = fnv1a(out->data, out->len);
+	out->len = prefix_len;
+	return zbuf_printf(out, "#%016llx", (unsigned long long)h);
+}
+
+static int unit_term(zbuf *out, const char *prefix, const char *u, size_t len)
+{
+	out->len = 0;
+	if (zbuf_adds(out, prefix))
+		return ZHFTS_ENOMEM;
+	size_t pl = out->len;
+	/* Xapian's convention: a term starting with a capital after a prefix
+	 * (possible only with normalization off) gets a ':' first. */
+	if (len && ((u[0] >= 'A' && u[0] <= 'Z') || u[0] == ':' || u[0] == '#') && zbuf_addc(out, ':'))
+		return ZHFTS_ENOMEM;
+	if (zbuf_add(out, u, len))
+		return ZHFTS_ENOMEM;
+	return fit(out, pl);
+}
+
+int zhfts__term_unigram(zbuf *out, zfield f, const zunits *us, size_t i)
+{
+	return unit_term(out, f == ZFIELD_TEXT ? "" : "S", zunit_text(us, i), us->u[i].len);
+}
+
+int zhfts__term_bigram(zbuf *out, zfield f, const zunits *us, size_t i)
+{
+	const zunit *a = &us->u[i], *b = &us->u[i + 1];
+	out->len = 0;
+	bool tight = a->han && b->han; /* Han units are single characters */
+	if (zbuf_adds(out, f == ZFIELD_TEXT ? "B" : "T") || zbuf_add(out, zunit_text(us, i), a->len) ||
+	    (!tight && zbuf_addc(out, ' ')) || zbuf_add(out, zunit_text(us, i + 1), b->len))
+		return ZHFTS_ENOMEM;
+	return fit(out, 1);
+}
+
+int zhfts__term_word(zbuf *out, const zunits *us, size_t tok)
+{
+	const ztoken *t = &us->tok[tok];
+	const zunit *first = &us->u[t->first_unit], *last = &us->u[t->first_unit + t->nunits - 1];
+	out->len = 0;
+	if (zbuf_addc(out, 'W') || zbuf_add(out, zunit_text(us, t->first_unit), last->off + last->len - first->off))
+		return ZHFTS_ENOMEM;
+	return fit(out, 1);
+}
+
+int zhfts__term_docid(zbuf *out, const char *id)
+{
+	out->len = 0;
+	if (zbuf_addc(out, 'Q') || zbuf_adds(out, id))
+		return ZHFTS_ENOMEM;
+	return fit(out, 1);
+}

@@ -1,0 +1,428 @@
+// The one C++ file of libzhfts: a thin C binding over libxapian.
+//
+// Every entry point catches every exception (Xapian's, std::bad_alloc, and
+// anything else) before it can reach a C frame, and turns it into a
+// zhfts_status with the message on the caller's zerr.
+
+#include <xapian.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+#include <string>
+#include <vector>
+
+#include "xapian-binding.h"
+#include "zhfts.h"
+
+struct zx_db {
+	Xapian::Database rd;          // always valid: the reading view
+	Xapian::WritableDatabase wr;  // valid when writable
+	bool writable = false;
+	bool in_txn = false;
+	bool inmemory = false; // no transactions: changes apply one by one
+};
+
+struct zx_doc {
+	Xapian::Document doc;
+};
+
+namespace {
+
+int fail(zerr *err, int status, const char *what, const std::string &msg)
+{
+	return zerr_set(err, status, "%s: %s", what, msg.c_str());
+}
+
+// Maps the exception being handled to a status.  Called only from a catch.
+int map_exception(zerr *err, const char *what)
+{
+	try {
+		throw;
+	} catch (const Xapian::DatabaseLockError &e) {
+		return fail(err, ZHFTS_ELOCKED, what, "database is locked by another writer (" + e.get_msg() + ")");
+	} catch (const Xapian::DatabaseNotFoundError &e) {
+		return fail(err, ZHFTS_ENOTFOUND, what, e.get_msg());
+	} catch (const Xapian::DatabaseVersionError &e) {
+		return fail(err, ZHFTS_EVERSION, what, e.get_msg());
+	} catch (const Xapian::DatabaseCorruptError &e) {
+		return fail(err, ZHFTS_ECORRUPT, what, "database is corrupt: " + e.get_msg());
+	} catch (const Xapian::DatabaseOpeningError &e) {
+		// Not a database at all, or one we cannot read.
+		const char *es = e.get_error_string();
+		if (es && *es)
+			return fail(err, ZHFTS_EIO, what, e.get_msg() + " (" + es + ")");
+		return fail(err, ZHFTS_ECORRUPT, what, "not a usable database: " + e.get_msg());
+	} catch (const Xapian::DatabaseModifiedError &e) {
+		return fail(err, ZHFTS_EIO, what, "database changed while reading; reopen and retry (" + e.get_msg() + ")");
+	} catch (const Xapian::DatabaseError &e) {
+		const char *es = e.get_error_string();
+		return fail(err, ZHFTS_EIO, what, e.get_msg() + (es && *es ? std::string(" (") + es + ")" : std::string()));
+	} catch (const Xapian::NetworkError &e) {
+		return fail(err, ZHFTS_EIO, what, "remote database: " + e.get_msg());
+	} catch (const Xapian::InvalidArgumentError &e) {
+		return fail(err, ZHFTS_EINVAL, what, e.get_msg());
+	} catch (const Xapian::Error &e) {
+		return fail(err, ZHFTS_ERROR, what, e.get_type() + std::string(": ") + e.get_msg());
+	} catch (const std::bad_alloc &) {
+		return zerr_set(err, ZHFTS_ENOMEM, "%s: out of memory", what);
+	} catch (const std::exception &e) {
+		return fail(err, ZHFTS_ERROR, what, e.what());
+	} catch (...) {
+		return zerr_set(err, ZHFTS_ERROR, "%s: unknown exception", what);
+	}
+}
+
+// Builds the Xapian query for a node; depth is bounded by the parser.
+Xapian::Query build(const zqnode *n)
+{
+	switch (n->op) {
+	case ZQ_TERM:
+		return Xapian::Query(std::string(n->term, n->term_len));
+	case ZQ_MATCH_NOTHING:
+		return Xapian::Query::MatchNothing;
+	default:
+		break;
+	}
+	std::vector<Xapian::Query> kids;
+	kids.reserve(n->nkids);
+	for (size_t i = 0; i < n->nkids; i++)
+		kids.push_back(build(n->kids[i]));
+	Xapian::Query::op op = Xapian::Query::OP_AND;
+	switch (n->op) {
+	case ZQ_AND: op = Xapian::Query::OP_AND; break;
+	case ZQ_OR: op = Xapian::Query::OP_OR; break;
+	case ZQ_AND_NOT: op = Xapian::Query::OP_AND_NOT; break;
+	case ZQ_AND_MAYBE: op = Xapian::Query::OP_AND_MAYBE; break;
+	case ZQ_FILTER: op = Xapian::Query::OP_FILTER; break;
+	case ZQ_PHRASE:
+		return Xapian::Query(Xapian::Query::OP_PHRASE, kids.begin(), kids.end(), kids.size());
+	default: break;
+	}
+	return Xapian::Query(op, kids.begin(), kids.end());
+}
+
+} // namespace
+
+extern "C" {
+
+int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr *err)
+{
+	*out = nullptr;
+	zx_db *db = nullptr;
+	try {
+		db = new zx_db;
+		int flags = nosync ? Xapian::DB_NO_SYNC : 0;
+		switch (mode) {
+		case ZX_READ:
+			db->rd = Xapian::Database(path);
+			break;
+		case ZX_INMEMORY:
+			db->wr = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
+			db->writable = true;
+			db->inmemory = true;
+			break;
+		case ZX_OPEN:
+			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_OPEN);
+			db->writable = true;
+			break;
+		case ZX_CREATE:
+			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+			db->writable = true;
+			break;
+		case ZX_OVERWRITE:
+			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+			db->writable = true;
+			break;
+		}
+		if (db->writable)
+			db->rd = db->wr;
+		*out = db;
+		return ZHFTS_OK;
+	} catch (...) {
+		delete db;
+		return map_exception(err, path && *path ? path : "database");
+	}
+}
+
+int zx_close(zx_db *db, zerr *err)
+{
+	if (!db)
+		return ZHFTS_OK;
+	int rc = ZHFTS_OK;
+	try {
+		if (db->writable) {
+			if (db->in_txn)
+				if (!db->inmemory)
+			db->wr.cancel_transaction();
+			db->wr.close();
+		}
+	} catch (...) {
+		rc = map_exception(err, "close");
+	}
+	try {
+		delete db;
+	} catch (...) {
+		if (rc == ZHFTS_OK)
+			rc = map_exception(err, "close");
+	}
+	return rc;
+}
+
+int zx_commit(zx_db *db, zerr *err)
+{
+	try {
+		db->wr.commit();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "commit");
+	}
+}
+
+int zx_reopen(zx_db *db, zerr *err)
+{
+	try {
+		db->rd.reopen();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reopen");
+	}
+}
+
+int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
+{
+	*value = nullptr;
+	try {
+		std::string v = db->rd.get_metadata(key);
+		char *p = static_cast<char *>(malloc(v.size() + 1));
+		if (!p)
+			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+		memcpy(p, v.data(), v.size());
+		p[v.size()] = '\0';
+		*value = p;
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading database settings");
+	}
+}
+
+int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err)
+{
+	try {
+		db->wr.set_metadata(key, value);
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "writing database settings");
+	}
+}
+
+zx_doc *zx_doc_new(void)
+{
+	return new (std::nothrow) zx_doc;
+}
+
+int zx_doc_posting(zx_doc *d, const char *term, size_t len, uint32_t pos)
+{
+	try {
+		d->doc.add_posting(std::string(term, len), pos);
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
+}
+
+int zx_doc_term(zx_doc *d, const char *term, size_t len)
+{
+	try {
+		d->doc.add_term(std::string(term, len));
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
+}
+
+int zx_doc_data(zx_doc *d, const char *data, size_t len)
+{
+	try {
+		d->doc.set_data(std::string(data, len));
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
+}
+
+void zx_doc_free(zx_doc *d)
+{
+	delete d;
+}
+
+int zx_txn_begin(zx_db *db, zerr *err)
+{
+	try {
+		if (!db->inmemory)
+			db->wr.begin_transaction(false);
+		db->in_txn = true;
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "begin transaction");
+	}
+}
+
+int zx_txn_commit(zx_db *db, zerr *err)
+{
+	try {
+		db->in_txn = false;
+		if (!db->inmemory)
+			db->wr.commit_transaction();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "end transaction");
+	}
+}
+
+int zx_txn_cancel(zx_db *db, zerr *err)
+{
+	try {
+		db->in_txn = false;
+		if (!db->inmemory)
+			db->wr.cancel_transaction();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "cancel transaction");
+	}
+}
+
+int zx_add(zx_db *db, const zx_doc *d, zerr *err)
+{
+	try {
+		db->wr.add_document(d->doc);
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "add paragraph");
+	}
+}
+
+int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err)
+{
+	try {
+		db->wr.delete_document(std::string(term, len));
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "delete");
+	}
+}
+
+int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
+{
+	try {
+		*out = db->rd.get_doccount();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "count");
+	}
+}
+
+int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err)
+{
+	try {
+		*out = db->rd.get_termfreq(std::string(term, len));
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "term frequency");
+	}
+}
+
+int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, zx_term_fn fn, void *ctx, zerr *err)
+{
+	try {
+		std::string p(prefix, prefix_len);
+		for (auto t = db->rd.allterms_begin(p); t != db->rd.allterms_end(p); ++t) {
+			std::string s = *t;
+			int rc = fn(ctx, s.data(), s.size(), t.get_termfreq());
+			if (rc)
+				return rc;
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "listing terms");
+	}
+}
+
+int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err)
+{
+	try {
+		std::string t(term, len);
+		for (auto p = db->rd.postlist_begin(t); p != db->rd.postlist_end(t); ++p) {
+			std::string data = db->rd.get_document(*p).get_data();
+			int rc = fn(ctx, 0.0, data.data(), data.size());
+			if (rc)
+				return rc;
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading document");
+	}
+}
+
+int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
+              zx_data_fn fn, void *ctx, uint64_t *estimate, uint64_t *lower, uint64_t *upper,
+              zerr *err)
+{
+	// A reader can race a writer's commit; reopening gives a consistent view.
+	for (int attempt = 0;; attempt++) {
+		try {
+			Xapian::Enquire enq(db->rd);
+			enq.set_query(build(q));
+			enq.set_weighting_scheme(Xapian::BM25Weight());
+			Xapian::doccount maxitems = max > db->rd.get_doccount() ? db->rd.get_doccount()
+			                                                        : (Xapian::doccount)max;
+			Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
+			                               (Xapian::doccount)check_at_least);
+			*estimate = ms.get_matches_estimated();
+			*lower = ms.get_matches_lower_bound();
+			*upper = ms.get_matches_upper_bound();
+			for (auto it = ms.begin(); it != ms.end(); ++it) {
+				std::string data = it.get_document().get_data();
+				int rc = fn(ctx, it.get_weight(), data.data(), data.size());
+				if (rc)
+					return rc;
+			}
+			return ZHFTS_OK;
+		} catch (const Xapian::DatabaseModifiedError &) {
+			if (attempt >= 3)
+				return map_exception(err, "search");
+			try {
+				db->rd.reopen();
+			} catch (...) {
+				return map_exception(err, "search");
+			}
+		} catch (...) {
+			return map_exception(err, "search");
+		}
+	}
+}
+
+int zx_describe(const zqnode *q, char **out, zerr *err)
+{
+	*out = nullptr;
+	try {
+		std::string d = build(q).get_description();
+		char *p = static_cast<char *>(malloc(d.size() + 1));
+		if (!p)
+			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+		memcpy(p, d.c_str(), d.size() + 1);
+		*out = p;
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "describe query");
+	}
+}
+
+} // extern "C"
