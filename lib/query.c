@@ -20,6 +20,8 @@
 
 #include "zhfts-private.h"
 
+#define WHOLE_RUN_BOOST 1000.0
+
 typedef enum { T_END, T_WORD, T_PHRASE, T_LPAREN, T_RPAREN, T_OR, T_AND, T_NOT, T_MINUS, T_SECTION } ttype;
 
 typedef struct qtok {
@@ -243,13 +245,22 @@ static int text_node(parser *p, size_t start, size_t len, bool quoted, bool nega
 			rc = rc ? rc : add_kid(core, k);
 		}
 	}
-	rc = rc ? rc : add_kid(maybe, core);
-	core = NULL;
+	if (rc == ZHFTS_OK) {
+		rc = add_kid(maybe, core);
+		core = NULL;
+	}
 	if (rc == ZHFTS_OK && ng > 1) {
-		/* The whole run, contiguous, ranks first. */
-		zqnode *whole;
-		rc = run_node(p, ZFIELD_TEXT, 0, us->n, &whole);
-		rc = rc ? rc : add_kid(maybe, whole);
+		/* The whole run, contiguous, ranks first: BM25 weights of the
+		 * other terms stay far below this scaled one. */
+		zqnode *whole = NULL, *scaled = node(ZQ_SCALE);
+		rc = scaled ? run_node(p, ZFIELD_TEXT, 0, us->n, &whole) : ZHFTS_ENOMEM;
+		rc = rc ? rc : add_kid(scaled, whole);
+		if (rc == ZHFTS_OK) {
+			scaled->scale = WHOLE_RUN_BOOST;
+			rc = add_kid(maybe, scaled);
+			scaled = NULL;
+		}
+		zhfts__qnode_free(scaled);
 	}
 	for (size_t t = 0; rc == ZHFTS_OK && t < us->ntok; t++) {
 		/* Words as ICU segments them rank above runs across words. */

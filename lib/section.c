@@ -4,11 +4,12 @@
  * A heading is a one-line paragraph that is either numbered (`一、`, `（二）`,
  * `(3)`, `4.`, `第三章`, or a short word and a number: `任务 3`, `亮点 1`,
  * `回顾 2019`) or short, without sentence punctuation and mostly Han.  Each
- * numbering style is a family; the first family met is the outer level, a new
- * family opens a deeper level, and a family seen before closes every level
- * below it.  An unnumbered heading is the title of the numbered heading just
- * above it (`任务 2` › `聚焦科学城建设`), or a sibling of the unnumbered
- * heading before it.
+ * numbering style has a rank, as Chinese official documents nest them:
+ * 第X章 > 第X节 > 一、 and `任务 3` > （一） > 1. > (1).  A numbered heading
+ * closes every open level of its rank or deeper and opens its own.  An
+ * unnumbered heading is the title of the numbered heading just above it
+ * (`任务 2` › `聚焦科学城建设`), or a sibling of the unnumbered heading
+ * before it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,6 +213,20 @@ static char *title_of(const char *s, size_t len)
 	return zbuf_detach(&b);
 }
 
+/* How deep a numbering style nests. */
+static int rank_of(const char *key)
+{
+	static const struct { const char *key; int rank; } ranks[] = {
+		{"di-章", 0}, {"di-篇", 0}, {"di-编", 0}, {"di-部", 0}, {"di-节", 1},
+		{"word-num", 2}, {"cn-dun", 2}, {"cn-paren", 3}, {"num-dot", 4}, {"num-dun", 4},
+		{"num-paren", 5},
+	};
+	for (size_t i = 0; i < sizeof ranks / sizeof ranks[0]; i++)
+		if (!strcmp(ranks[i].key, key))
+			return ranks[i].rank;
+	return 6;
+}
+
 typedef struct level {
 	char key[32];
 	bool numbered;
@@ -235,11 +250,10 @@ int zhfts__assign_sections(zparas *ps, const char *text)
 			}
 			size_t at = depth;
 			if (fam >= 2) {
-				while (at > 0 && !st[at - 1].numbered)
-					at--;
-				for (size_t k = 0; k < at; k++)
-					if (!strcmp(st[k].key, key))
-						at = k;
+				int r = rank_of(key);
+				at = 0;
+				while (at < depth && st[at].numbered && rank_of(st[at].key) < r)
+					at++;
 			} else if (at > 0 && !st[at - 1].numbered) {
 				at--;
 			}

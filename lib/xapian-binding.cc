@@ -98,6 +98,8 @@ Xapian::Query build(const zqnode *n)
 	case ZQ_FILTER: op = Xapian::Query::OP_FILTER; break;
 	case ZQ_PHRASE:
 		return Xapian::Query(Xapian::Query::OP_PHRASE, kids.begin(), kids.end(), kids.size());
+	case ZQ_SCALE:
+		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, kids.at(0), n->scale);
 	default: break;
 	}
 	return Xapian::Query(op, kids.begin(), kids.end());
