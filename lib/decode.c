@@ -116,7 +116,7 @@ static bool mostly_utf8(const char *s, size_t len)
 		invalid++;
 		i += bad + 1;
 	}
-	return valid_multi >= 8 * invalid && valid_multi > 0;
+	return valid_multi >= 4 * invalid && valid_multi > 0;
 }
 
 /* Converts from `cs` (or lenient UTF-8 when cs is NULL) starting at `start`. */
@@ -127,7 +127,7 @@ static int convert(zdecoded *d, const char *data, size_t len, size_t start, cons
 	UConverter *cnv = NULL;
 	if (cs) {
 		cnv = ucnv_open(cs, &uerr);
-		if (U_FAILURE(uerr) || uerr == U_AMBIGUOUS_ALIAS_WARNING) {
+		if (U_FAILURE(uerr)) {
 			if (cnv)
 				ucnv_close(cnv);
 			return zerr_set(err, ZHFTS_EENCODING, "unknown charset '%s'", cs);
@@ -200,12 +200,22 @@ static int detect(const char *data, size_t len, char *name, size_t cap, zerr *er
 	ucsdet_setText(det, data, n, &uerr);
 	const UCharsetMatch *m = ucsdet_detect(det, &uerr);
 	int rc = ZHFTS_OK;
-	if (U_FAILURE(uerr) || !m || ucsdet_getConfidence(m, &uerr) < 10) {
+	/* Only charsets Chinese text comes in: guessing Latin-1 for a UTF-8
+	 * file with a bad byte would index mojibake without a word. */
+	static const char *const plausible[] = {"GB18030", "Big5", "UTF-16LE", "UTF-16BE",
+	                                        "UTF-32LE", "UTF-32BE", "EUC-JP", "Shift_JIS", "EUC-KR"};
+	const char *cs = U_SUCCESS(uerr) && m ? ucsdet_getName(m, &uerr) : NULL;
+	int32_t conf = cs ? ucsdet_getConfidence(m, &uerr) : 0;
+	bool ok = false;
+	for (size_t i = 0; cs && i < sizeof plausible / sizeof *plausible; i++)
+		ok = ok || !strcmp(cs, plausible[i]);
+	if (!ok || conf < 10) {
 		rc = zerr_set(err, ZHFTS_EENCODING,
-		              "not valid UTF-8 and the charset could not be detected; name it explicitly");
+		              "invalid UTF-8 at byte offset %zu, and no Chinese charset detected "
+		              "(best guess %s, confidence %d); name the encoding explicitly",
+		              zhfts__utf8_check(data, len), cs ? cs : "none", (int)conf);
 	} else {
-		const char *cs = ucsdet_getName(m, &uerr);
-		snprintf(name, cap, "%s", cs ? cs : "");
+		snprintf(name, cap, "%s", cs);
 	}
 	ucsdet_close(det);
 	return rc;

@@ -357,8 +357,10 @@ static int lex(parser *p)
 		t->type = T_AND;
 	else if (wl == 3 && !memcmp(w, "NOT", 3))
 		t->type = T_NOT;
-	else if (w[0] == '-' && (wl > 1 || (i < p->len && cp_at(p, i, &n) != ' ' &&
-	                                    !u_hasBinaryProperty(cp_at(p, i, &n), UCHAR_WHITE_SPACE)))) {
+	else if (w[0] == '-') {
+		/* `-x`, `-(...)`, `-"..."`; a '-' alone excludes nothing. */
+		if (wl == 1 && (i >= p->len || u_hasBinaryProperty(cp_at(p, i, &n), UCHAR_WHITE_SPACE)))
+			return zerr_set(p->err, ZHFTS_EQUERY, "'-' at byte %zu has nothing after it", p->pos);
 		t->type = T_MINUS;
 		p->pos += 1;
 		return ZHFTS_OK;

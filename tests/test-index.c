@@ -1,0 +1,326 @@
+/*
+ * The database: add, replace, delete, commit, reopen, counts, settings,
+ * locking, read-only access and errors.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <unicode/ucnv.h>
+
+#include "testutil.h"
+#include "zhfts-private.h"
+
+static char *dir;
+
+static zhfts_db *open_db(unsigned flags, const zhfts_options *o)
+{
+	zhfts_db *db = NULL;
+	char *err = NULL;
+	int rc = zhfts_db_open(&db, dir, flags, o, &err);
+	if (rc)
+		fprintf(stderr, "\nopen %s: %d %s\n", dir, rc, err);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	zhfts_free(err);
+	return db;
+}
+
+static uint64_t count_hits(zhfts_db *db, const char *q)
+{
+	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+	o.limit = SIZE_MAX;
+	zhfts_results *r;
+	TU_OK(db, zhfts_db_search(db, q, strlen(q), &o, &r));
+	uint64_t n = zhfts_results_count(r);
+	zhfts_results_free(r);
+	return n;
+}
+
+static void add(zhfts_db *db, const char *id, const char *text)
+{
+	TU_OK(db, zhfts_db_add_document(db, id, text, strlen(text), NULL, NULL));
+}
+
+static int fresh(void)
+{
+	free(dir);
+	dir = tu_tmpdir("index");
+	return 0;
+}
+
+static int cleanup(void)
+{
+	tu_rmrf(dir);
+	free(dir);
+	dir = NULL;
+	return 0;
+}
+
+static void test_add_replace_delete(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "a.txt", "甲乙丙\n\n丁戊己\n\n庚辛壬");
+	add(db, "b.txt", "科学城北区\n\n海淀");
+	zhfts_stats st;
+	TU_OK(db, zhfts_db_stats(db, 0, &st));
+	CU_ASSERT(st.documents == 2 && st.paragraphs == 5);
+	CU_ASSERT_EQUAL(count_hits(db, "丁戊"), 1);
+	/* Replacing removes every old paragraph. */
+	zhfts_doc_info info;
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), NULL, &info));
+	CU_ASSERT(info.paragraphs == 1 && info.replaced == 3);
+	CU_ASSERT_STRING_EQUAL(info.encoding, "UTF-8");
+	CU_ASSERT_EQUAL(count_hits(db, "丁戊"), 0);
+	CU_ASSERT_EQUAL(count_hits(db, "新的"), 1);
+	TU_OK(db, zhfts_db_stats(db, 0, &st));
+	CU_ASSERT(st.documents == 2 && st.paragraphs == 3);
+	/* Delete. */
+	CU_ASSERT_EQUAL(zhfts_db_delete_document(db, "nope.txt"), ZHFTS_ENOTFOUND);
+	CU_ASSERT(strstr(zhfts_db_errmsg(db), "nope.txt") != NULL);
+	TU_OK(db, zhfts_db_delete_document(db, "b.txt"));
+	CU_ASSERT_EQUAL(count_hits(db, "海淀"), 0);
+	TU_OK(db, zhfts_db_close(db));
+	/* Durable across close and reopen, read-only. */
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	TU_OK(db, zhfts_db_stats(db, ZHFTS_STATS_TERMS, &st));
+	CU_ASSERT(st.documents == 1 && st.paragraphs == 1 && st.terms > 3 && st.disk_bytes > 0);
+	CU_ASSERT_EQUAL(count_hits(db, "新的"), 1);
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "c", "x", 1, NULL, NULL), ZHFTS_EREADONLY);
+	CU_ASSERT_EQUAL(zhfts_db_commit(db), ZHFTS_EREADONLY);
+	TU_OK(db, zhfts_db_close(db));
+}
+
+static void test_readers_see_whole_documents(void)
+{
+	zhfts_db *w = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(w, "doc", "旧版第一段\n\n旧版第二段\n\n旧版第三段");
+	TU_OK(w, zhfts_db_commit(w));
+	zhfts_db *r = open_db(ZHFTS_OPEN_READONLY, NULL);
+	CU_ASSERT_EQUAL(count_hits(r, "旧版"), 3);
+	add(w, "doc", "新版第一段\n\n新版第二段");
+	/* Not committed: the reader still sees the whole old version. */
+	TU_OK(r, zhfts_db_reopen(r));
+	CU_ASSERT_EQUAL(count_hits(r, "旧版"), 3);
+	CU_ASSERT_EQUAL(count_hits(r, "新版"), 0);
+	TU_OK(w, zhfts_db_commit(w));
+	TU_OK(r, zhfts_db_reopen(r));
+	CU_ASSERT_EQUAL(count_hits(r, "旧版"), 0);
+	CU_ASSERT_EQUAL(count_hits(r, "新版"), 2);
+	zhfts_results *doc;
+	TU_OK(r, zhfts_db_get_document(r, "doc", &doc));
+	CU_ASSERT_EQUAL(zhfts_results_count(doc), 2);
+	CU_ASSERT_STRING_EQUAL(zhfts_results_hit(doc, 1)->text, "新版第二段");
+	zhfts_results_free(doc);
+	CU_ASSERT_EQUAL(zhfts_db_get_document(r, "missing", &doc), ZHFTS_ENOTFOUND);
+	CU_ASSERT_PTR_NULL(doc);
+	TU_OK(r, zhfts_db_close(r));
+	TU_OK(w, zhfts_db_close(w));
+}
+
+static void test_failed_document_changes_nothing(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "good", "第一段\n\n第二段");
+	const char bad[] = "第一段\n\n坏\xff字节";
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "good", bad, sizeof bad - 1, NULL, NULL), ZHFTS_EENCODING);
+	const char *msg = zhfts_db_errmsg(db);
+	CU_ASSERT(strstr(msg, "good") && strstr(msg, "byte offset 14"));
+	CU_ASSERT_EQUAL(count_hits(db, "第二段"), 1);
+	/* Lenient mode indexes it, with U+FFFD in place of the bad byte. */
+	zhfts_doc_options o = ZHFTS_DOC_OPTIONS_INIT;
+	o.flags = ZHFTS_DOC_LENIENT;
+	TU_OK(db, zhfts_db_add_document(db, "good", bad, sizeof bad - 1, &o, NULL));
+	CU_ASSERT_EQUAL(count_hits(db, "第二段"), 0);
+	CU_ASSERT_EQUAL(count_hits(db, "字节"), 1);
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "", "x", 1, NULL, NULL), ZHFTS_EINVAL);
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, NULL, "x", 1, NULL, NULL), ZHFTS_EINVAL);
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "x", NULL, 5, NULL, NULL), ZHFTS_EINVAL);
+	o.encoding = "NO-SUCH";
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "x", "abc", 3, &o, NULL), ZHFTS_EENCODING);
+	TU_OK(db, zhfts_db_close(db));
+}
+
+static void test_gbk_document(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	const char *u = "第一章 总则\n\n本办法适用于中关村科学城的建设项目。\n\n附则";
+	char g[256];
+	UErrorCode e = U_ZERO_ERROR;
+	int32_t gl = ucnv_convert("GB18030", "UTF-8", g, sizeof g, u, (int32_t)strlen(u), &e);
+	CU_ASSERT_FATAL(U_SUCCESS(e));
+	zhfts_doc_info info;
+	TU_OK(db, zhfts_db_add_document(db, "gbk.txt", g, (size_t)gl, NULL, &info));
+	CU_ASSERT(strstr(info.encoding, "GB") != NULL);
+	zhfts_results *r;
+	TU_OK(db, zhfts_db_search(db, "科学城", strlen("科学城"), NULL, &r));
+	CU_ASSERT_EQUAL_FATAL(zhfts_results_count(r), 1);
+	const zhfts_hit *h = zhfts_results_hit(r, 0);
+	CU_ASSERT_EQUAL(h->para, 2);
+	CU_ASSERT_STRING_EQUAL(h->section, "第一章 总则");
+	/* offset and length are GB18030 bytes of the original. */
+	char back[256];
+	e = U_ZERO_ERROR;
+	int32_t bl = ucnv_convert("UTF-8", "GB18030", back, sizeof back, g + h->offset, (int32_t)h->length, &e);
+	CU_ASSERT((size_t)bl == h->text_len && !memcmp(back, h->text, h->text_len));
+	zhfts_results_free(r);
+	TU_OK(db, zhfts_db_close(db));
+}
+
+static void test_second_writer_is_locked(void)
+{
+	zhfts_db *w = open_db(ZHFTS_OPEN_CREATE, NULL);
+	zhfts_db *other = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(zhfts_db_open(&other, dir, ZHFTS_OPEN_WRITE, NULL, &err), ZHFTS_ELOCKED);
+	CU_ASSERT(err && strstr(err, "lock"));
+	CU_ASSERT_PTR_NULL(other);
+	zhfts_free(err);
+	/* Readers are welcome. */
+	zhfts_db *r = open_db(ZHFTS_OPEN_READONLY, NULL);
+	TU_OK(r, zhfts_db_close(r));
+	TU_OK(w, zhfts_db_close(w));
+	/* A writer in another process holds the lock briefly; a timeout waits for it. */
+	int fds[2];
+	CU_ASSERT_FATAL(pipe(fds) == 0);
+	pid_t pid = fork();
+	if (pid == 0) {
+		zhfts_db *c = NULL;
+		if (zhfts_db_open(&c, dir, ZHFTS_OPEN_WRITE, NULL, NULL))
+			_exit(1);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		zhfts_db_close(c);
+		_exit(0);
+	}
+	char x;
+	CU_ASSERT_FATAL(read(fds[0], &x, 1) == 1);
+	CU_ASSERT_EQUAL(zhfts_db_open(&other, dir, ZHFTS_OPEN_WRITE, NULL, NULL), ZHFTS_ELOCKED);
+	zhfts_options o = ZHFTS_OPTIONS_INIT;
+	o.lock_timeout_ms = 10000;
+	CU_ASSERT_EQUAL(zhfts_db_open(&other, dir, ZHFTS_OPEN_WRITE, &o, NULL), ZHFTS_OK);
+	zhfts_db_close(other);
+	int status;
+	waitpid(pid, &status, 0);
+	CU_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fds[0]);
+	close(fds[1]);
+}
+
+static void test_settings(void)
+{
+	zhfts_options o = ZHFTS_OPTIONS_INIT;
+	o.traditional = ZHFTS_OFF;
+	o.paragraph_mode = ZHFTS_PARAGRAPH_LINE;
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, &o);
+	add(db, "t", "科學城\n發展");
+	TU_OK(db, zhfts_db_close(db));
+	/* Asking for folding on a database built without it is an error. */
+	zhfts_options want = ZHFTS_OPTIONS_INIT;
+	want.traditional = ZHFTS_ON;
+	char *err = NULL;
+	CU_ASSERT_EQUAL(zhfts_db_open(&db, dir, ZHFTS_OPEN_READONLY, &want, &err), ZHFTS_ESETTINGS);
+	CU_ASSERT(err && strstr(err, "traditional"));
+	zhfts_free(err);
+	/* The default takes the database's own settings. */
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	zhfts_options got;
+	TU_OK(db, zhfts_db_settings(db, &got));
+	CU_ASSERT(got.traditional == ZHFTS_OFF && got.normalize == ZHFTS_ON &&
+	          got.paragraph_mode == ZHFTS_PARAGRAPH_LINE);
+	CU_ASSERT_EQUAL(count_hits(db, "科學"), 1);
+	CU_ASSERT_EQUAL(count_hits(db, "科学"), 0);
+	CU_ASSERT_EQUAL(count_hits(db, "發展"), 1); /* line mode: two paragraphs */
+	TU_OK(db, zhfts_db_close(db));
+}
+
+static void test_foreign_and_future_databases(void)
+{
+	/* A database from a later index format. */
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "x", "内容");
+	zerr e;
+	CU_ASSERT_FATAL(zx_metadata_set(db->x, "zhfts.settings", "format=999 normalize=1", &e) == 0);
+	TU_OK(db, zhfts_db_close(db));
+	char *err = NULL;
+	CU_ASSERT_EQUAL(zhfts_db_open(&db, dir, ZHFTS_OPEN_READONLY, NULL, &err), ZHFTS_EVERSION);
+	CU_ASSERT(err && strstr(err, "format 999"));
+	zhfts_free(err);
+	/* No database at all, and a plain file. */
+	char *missing = tu_tmpdir("missing");
+	CU_ASSERT_EQUAL(zhfts_db_open(&db, missing, ZHFTS_OPEN_READONLY, NULL, &err), ZHFTS_ENOTFOUND);
+	CU_ASSERT(err && strstr(err, missing));
+	zhfts_free(err);
+	FILE *f = fopen(missing, "w");
+	fputs("not a database", f);
+	fclose(f);
+	int rc = zhfts_db_open(&db, missing, ZHFTS_OPEN_READONLY, NULL, &err);
+	CU_ASSERT(rc == ZHFTS_ECORRUPT || rc == ZHFTS_EIO);
+	CU_ASSERT(err != NULL);
+	zhfts_free(err);
+	remove(missing);
+	free(missing);
+	CU_ASSERT_EQUAL(zhfts_db_open(NULL, dir, 0, NULL, NULL), ZHFTS_EINVAL);
+	CU_ASSERT_EQUAL(zhfts_db_open(&db, NULL, 0, NULL, NULL), ZHFTS_EINVAL);
+	CU_ASSERT_EQUAL(zhfts_db_close(NULL), ZHFTS_OK);
+	CU_ASSERT_STRING_EQUAL(zhfts_db_errmsg(NULL), "");
+}
+
+typedef struct listing {
+	char ids[8][32];
+	uint32_t paras[8];
+	int n;
+} listing;
+
+static int list_one(void *ctx, const char *id, uint32_t paragraphs)
+{
+	listing *l = ctx;
+	if (l->n < 8) {
+		snprintf(l->ids[l->n], 32, "%s", id);
+		l->paras[l->n++] = paragraphs;
+	}
+	return 0;
+}
+
+static void test_listing(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "b", "一\n\n二");
+	add(db, "a", "一");
+	add(db, "c", "一\n\n二\n\n三");
+	listing l = {0};
+	TU_OK(db, zhfts_db_foreach_document(db, list_one, &l));
+	CU_ASSERT_EQUAL_FATAL(l.n, 3);
+	CU_ASSERT(!strcmp(l.ids[0], "a") && !strcmp(l.ids[1], "b") && !strcmp(l.ids[2], "c"));
+	CU_ASSERT(l.paras[0] == 1 && l.paras[1] == 2 && l.paras[2] == 3);
+	TU_OK(db, zhfts_db_close(db));
+}
+
+static void suites(void)
+{
+	CU_pSuite s = CU_add_suite("database", fresh, cleanup);
+	CU_add_test(s, "add, replace, delete, reopen", test_add_replace_delete);
+	s = CU_add_suite("readers", fresh, cleanup);
+	CU_add_test(s, "readers see whole documents", test_readers_see_whole_documents);
+	s = CU_add_suite("failures", fresh, cleanup);
+	CU_add_test(s, "a failed document changes nothing", test_failed_document_changes_nothing);
+	s = CU_add_suite("charsets", fresh, cleanup);
+	CU_add_test(s, "GB18030 document, offsets in its bytes", test_gbk_document);
+	s = CU_add_suite("locking", fresh, cleanup);
+	CU_add_test(s, "a second writer is locked out", test_second_writer_is_locked);
+	s = CU_add_suite("settings", fresh, cleanup);
+	CU_add_test(s, "settings are recorded and enforced", test_settings);
+	s = CU_add_suite("foreign", fresh, cleanup);
+	CU_add_test(s, "foreign, future and missing databases", test_foreign_and_future_databases);
+	s = CU_add_suite("listing", fresh, cleanup);
+	CU_add_test(s, "documents are listed with their paragraphs", test_listing);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	return tu_run(suites);
+}
