@@ -259,6 +259,10 @@ ZHFTS_EXTERN int zhfts_db_delete_document(zhfts_db *db, const char *id);
  * what was committed before stays), ZHFTS_EREADONLY */
 ZHFTS_EXTERN int zhfts_db_commit(zhfts_db *db);
 
+/** Discards every change since the last commit (writers).
+ * @retval ZHFTS_OK, ZHFTS_EREADONLY, ZHFTS_ERROR */
+ZHFTS_EXTERN int zhfts_db_rollback(zhfts_db *db);
+
 /** Reads the latest committed state (readers). */
 ZHFTS_EXTERN int zhfts_db_reopen(zhfts_db *db);
 

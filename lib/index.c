@@ -294,6 +294,18 @@ int zhfts_db_commit(zhfts_db *db)
 	return rc;
 }
 
+int zhfts_db_rollback(zhfts_db *db)
+{
+	if (!db)
+		return ZHFTS_EINVAL;
+	zerr_clear(&db->err);
+	int rc = need_writable(db);
+	rc = rc ? rc : zx_rollback(db->x, &db->err);
+	if (rc == ZHFTS_OK)
+		db->pending_bytes = 0;
+	return rc;
+}
+
 int zhfts_db_reopen(zhfts_db *db)
 {
 	if (!db)

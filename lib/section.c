@@ -9,7 +9,7 @@
  * closes every open level of its rank or deeper and opens its own.  An
  * unnumbered heading is the title of the numbered heading just above it
  * (`任务 2` › `聚焦科学城建设`), or a sibling of the unnumbered heading
- * before it.
+ * before it.  Unnumbered headings have no white space inside.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +169,9 @@ static int family(const cps *l, char *key, size_t cap)
 		UChar32 c = l->c[i];
 		if (is_han(c)) {
 			han++;
-		} else if (!(u_isalnum(c) || is_space(c) || c == 0x300a || c == 0x300b || c == 0x201c ||
+		} else if (is_space(c)) {
+			return 0; /* "区长　林某": a name line, not a title */
+		} else if (!(u_isalnum(c) || c == 0x300a || c == 0x300b || c == 0x201c ||
 		             c == 0x201d || c == 0x2014 || c == 0xb7 || c == '-' || c == '(' ||
 		             c == ')' || c == 0xff08 || c == 0xff09 || c == 0x3001 || c == '"')) {
 			return 0;

@@ -301,6 +301,20 @@ int zx_txn_cancel(zx_db *db, zerr *err)
 	}
 }
 
+int zx_rollback(zx_db *db, zerr *err)
+{
+	if (db->inmemory)
+		return zerr_set(err, ZHFTS_ERROR, "rollback: in-memory databases apply changes at once");
+	try {
+		// Cancelling an unflushed transaction discards all that is uncommitted.
+		db->wr.begin_transaction(false);
+		db->wr.cancel_transaction();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "rollback");
+	}
+}
+
 int zx_add(zx_db *db, const zx_doc *d, zerr *err)
 {
 	try {

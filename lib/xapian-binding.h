@@ -72,6 +72,8 @@ void zx_doc_free(zx_doc *d);
 int zx_txn_begin(zx_db *db, zerr *err);
 int zx_txn_commit(zx_db *db, zerr *err);
 int zx_txn_cancel(zx_db *db, zerr *err);
+/* Drops every change since the last commit. */
+int zx_rollback(zx_db *db, zerr *err);
 int zx_add(zx_db *db, const zx_doc *d, zerr *err);
 int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err);
 

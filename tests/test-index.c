@@ -109,6 +109,15 @@ static void test_readers_see_whole_documents(void)
 	TU_OK(r, zhfts_db_reopen(r));
 	CU_ASSERT_EQUAL(count_hits(r, "旧版"), 0);
 	CU_ASSERT_EQUAL(count_hits(r, "新版"), 2);
+	/* Rolled back changes never appear. */
+	add(w, "doc", "作废的版本");
+	add(w, "other", "作废的文档");
+	TU_OK(w, zhfts_db_rollback(w));
+	CU_ASSERT_EQUAL(count_hits(w, "作废"), 0);
+	CU_ASSERT_EQUAL(count_hits(w, "新版"), 2);
+	TU_OK(w, zhfts_db_commit(w));
+	TU_OK(r, zhfts_db_reopen(r));
+	CU_ASSERT_EQUAL(count_hits(r, "作废"), 0);
 	zhfts_results *doc;
 	TU_OK(r, zhfts_db_get_document(r, "doc", &doc));
 	CU_ASSERT_EQUAL(zhfts_results_count(doc), 2);

@@ -244,6 +244,21 @@ class TestWriting(unittest.TestCase):
                 r.reopen()
                 self.assertEqual(len(r.search('茶叶')), 2)
 
+    def test_rollback_and_failed_with_block(self):
+        with zhfts.Database(self.path, writable=True) as w:
+            w.index('kept', '茶叶合作社')
+            w.commit()
+            w.index('dropped', '作废的段落')
+            w.rollback()
+            self.assertEqual(w.search('作废'), [])
+        with self.assertRaises(RuntimeError):
+            with zhfts.Database(self.path, writable=True) as w:
+                w.index('also-dropped', '作废的段落')
+                raise RuntimeError('stop')
+        with zhfts.Database(self.path) as r:
+            self.assertEqual(r.search('作废'), [])
+            self.assertEqual(len(r.search('茶叶')), 1)
+
     def test_lines_mode(self):
         text = '第一行讲茶叶\n第二行讲公路\n\n第三行讲茶叶\n'
         with zhfts.Database(self.path, writable=True, lines=True) as db:

@@ -180,6 +180,7 @@ PROTOTYPES = {
     'zhfts_db_delete_document': (_int, [_p, _str]),
     'zhfts_db_commit': (_int, [_p]),
     'zhfts_db_reopen': (_int, [_p]),
+    'zhfts_db_rollback': (_int, [_p]),
     'zhfts_db_stats': (_int, [_p, _uint, ctypes.POINTER(Stats)]),
     'zhfts_db_foreach_document': (_int, [_p, DOC_FN, _p]),
     'zhfts_db_search': (_int, [_p, _str, _sz, ctypes.POINTER(SearchOptions), _pp]),

@@ -128,7 +128,8 @@ class Database:
     rather than per blank-line-separated block), auto_commit_bytes; options
     left at None take the database's own settings.
 
-    Use it as a context manager, or call close().  Closing commits.
+    Use it as a context manager, or call close().  Closing commits; a
+    with-block that raises rolls back to the last commit first.
     One Database may be shared by threads: calls on it are serialized.
     """
 
@@ -209,7 +210,12 @@ class Database:
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc):
+    def __exit__(self, exc_type, exc, tb):
+        # A block that raised keeps nothing of what it did since the last
+        # commit (in-memory databases apply changes at once and cannot).
+        if exc_type is not None and self.writable and self.path is not None and self._handle:
+            with self._lock:
+                self._lib.zhfts_db_rollback(self._handle)
         self.close()
 
     def _message(self, handle):
@@ -259,6 +265,10 @@ class Database:
     def commit(self):
         """Makes the changes durable and visible to readers that reopen."""
         self._call(_lib.zhfts_db_commit)
+
+    def rollback(self):
+        """Writers: discard every change since the last commit."""
+        self._call(_lib.zhfts_db_rollback)
 
     def reopen(self):
         """Readers: see the latest committed state."""
