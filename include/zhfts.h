@@ -309,7 +309,9 @@ typedef struct zhfts_span {
 /** One ranked hit.  Fields may be added at the end in later versions. */
 typedef struct zhfts_hit {
 	size_t rank;          /**< from 1, counting from the first hit of the whole result */
-	double score;         /**< BM25 weight */
+	double score;         /**< BM25 weight; a paragraph holding a whole unspaced query run
+	                           (`中关村科学城建设`) has that run's weight scaled by 1000 so
+	                           that it ranks first */
 	const char *doc;      /**< document id */
 	uint32_t para;        /**< paragraph number, from 1 */
 	uint64_t offset;      /**< byte offset of the paragraph's first line in the original document */

@@ -135,7 +135,7 @@ int zhfts__make_snippet(zbuf *out, const char *text, size_t len, const zspans *s
 		start += n;
 	int rc = start > 0 ? zbuf_adds(out, "\xe2\x80\xa6") : zbuf_reserve(out, 0);
 	size_t si = 0;
-	bool inside = false, pending_space = false;
+	bool inside = false, pending_space = false, pending_break = false, last_ascii = false;
 	/* Spans that began before the window. */
 	while (si < spans->n && spans->items[si].offset + spans->items[si].length <= start)
 		si++;
@@ -147,12 +147,17 @@ int zhfts__make_snippet(zbuf *out, const char *text, size_t len, const zspans *s
 		}
 		if (space_at(text, i, len, &n)) {
 			pending_space = true;
+			pending_break = pending_break || text[i] == '\n' || text[i] == '\r';
 			i += n;
 			continue;
 		}
-		if (pending_space && rc == ZHFTS_OK)
+		/* White space runs become one space; a line break between two
+		 * Han characters (hard-wrapped Chinese) becomes nothing. */
+		bool ascii = (unsigned char)text[i] < 0x80;
+		if (pending_space && rc == ZHFTS_OK && out->len && (!pending_break || ascii || last_ascii))
 			rc = zbuf_addc(out, ' ');
-		pending_space = false;
+		pending_space = pending_break = false;
+		last_ascii = ascii;
 		if (rc == ZHFTS_OK && !inside && si < spans->n && i >= spans->items[si].offset) {
 			rc = zbuf_adds(out, open);
 			inside = true;

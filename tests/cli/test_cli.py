@@ -1,0 +1,528 @@
+#!/usr/bin/env python3
+"""End-to-end tests of the zhfts command and the thin API examples.
+
+usage: test_cli.py ZHFTS KEYWORD_SEARCH PHRASE_SEARCH SAMPLE_REPORT SAMPLE_LINES [unittest args]
+
+Expected results never come from the program: they are computed here from the
+sample's bytes -- paragraphs are maximal runs of non-blank lines, and a Han
+keyword matches a paragraph when its normalized form (NFKC, case folding,
+Traditional -> Simplified, punctuation and white space dropped) is a substring
+of the paragraph's.  Set ZHFTS_TEST_WRAP (e.g. "valgrind -q --error-exitcode=99
+--leak-check=full") to run every program under a wrapper.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import unicodedata
+import unittest
+
+ZHFTS = KEYWORD_SEARCH = PHRASE_SEARCH = SAMPLE = SAMPLE_LINES = None
+WRAP = os.environ.get("ZHFTS_TEST_WRAP", "").split()
+JSON_KEYS = {"rank", "score", "doc", "para", "offset", "length", "section", "text",
+             "snippet", "spans"}
+
+# The Traditional characters of the sample's one Traditional paragraph (the
+# sample is ours, so this table covers it completely).
+T2S = str.maketrans("們創劃區協堅學將強標準範與術裡規設讓資質轉這進開關",
+                    "们创划区协坚学将强标准范与术里规设让资质转这进开关")
+
+
+def run(*args, stdin=None, env=None, cwd=None, prog=None):
+    """Runs a program (zhfts by default); returns (status, stdout, stderr) as text."""
+    e = dict(os.environ)
+    e.pop("ZHFTS_DB", None)
+    e.update(env or {})
+    p = subprocess.run(WRAP + [prog or ZHFTS] + list(args), input=stdin, env=e, cwd=cwd,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=600)
+    return p.returncode, p.stdout.decode("utf-8"), p.stderr.decode("utf-8")
+
+
+def paragraphs(data, per_line=False):
+    """[(start, end)] byte ranges of the paragraphs of a UTF-8 document."""
+    out, cur, pos = [], None, 0
+    for raw in data.splitlines(keepends=True):
+        content = raw.rstrip(b"\r\n")
+        blank = content.decode("utf-8").strip() == ""
+        if cur and (blank or per_line):
+            out.append(tuple(cur))
+            cur = None
+        if not blank:
+            if cur is None:
+                cur = [pos, pos + len(content)]
+            cur[1] = pos + len(content)
+        pos += len(raw)
+    if cur:
+        out.append(tuple(cur))
+    return out
+
+
+def norm_chars(text, traditional=True):
+    """[(normalized character, start byte, end byte in text)], letters and digits only."""
+    out, b = [], 0
+    for ch in text:
+        n = len(ch.encode("utf-8"))
+        src = ch.translate(T2S) if traditional else ch
+        for c in unicodedata.normalize("NFKC", src).casefold():
+            if unicodedata.category(c)[0] in "LN":
+                out.append((c, b, b + n))
+        b += n
+    return out
+
+
+def norm(text, traditional=True):
+    return "".join(c for c, _, _ in norm_chars(text, traditional))
+
+
+def holds(text, keyword, traditional=True):
+    """Whether a paragraph matches one keyword: Han by substring, Latin and
+    digits as a whole token."""
+    k = norm(keyword, traditional)
+    if re.fullmatch(r"[0-9a-z]+", k):
+        folded = unicodedata.normalize("NFKC", text).casefold()
+        return re.search(r"(?<![0-9a-z])" + re.escape(k) + r"(?![0-9a-z])", folded) is not None
+    return k in norm(text, traditional)
+
+
+class Sample:
+    """The sample report and its paragraphs, computed independently."""
+
+    def __init__(self, path, per_line=False):
+        with open(path, "rb") as f:
+            self.data = f.read()
+        self.ranges = paragraphs(self.data, per_line)
+        self.texts = [self.data[s:e].decode("utf-8") for s, e in self.ranges]
+
+    def matching(self, pred):
+        """Paragraph numbers (from 1) whose text satisfies pred."""
+        return {i + 1 for i, t in enumerate(self.texts) if pred(t)}
+
+
+class CliTestCase(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="zhfts-cli-test-")
+
+    def tearDown(self):
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def path(self, *parts):
+        return os.path.join(self.tmp, *parts)
+
+    def write(self, name, data):
+        p = self.path(name)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        with open(p, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        return p
+
+    def zhfts(self, *args, expect=0, **kw):
+        status, out, err = run(*args, **kw)
+        self.assertEqual(status, expect, f"zhfts {' '.join(args)}\nstdout: {out}\nstderr: {err}")
+        return out, err
+
+    def search_json(self, db, *query, expect=None, extra=()):
+        status, out, err = run("search", "--db", db, "--format", "json", *extra, *query)
+        self.assertIn(status, (0, 1), err)
+        hits = [json.loads(line) for line in out.splitlines()]
+        self.assertEqual(status, 0 if hits else 1)
+        if expect is not None:
+            self.assertEqual(status, expect)
+        for h in hits:
+            self.assertEqual(set(h), JSON_KEYS)
+        return hits
+
+
+class SearchTest(CliTestCase):
+    """Searches over the indexed sample report."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="zhfts-cli-db-")
+        cls.db = os.path.join(cls.dir, "db")
+        cls.sample = Sample(SAMPLE)
+        status, out, err = run("index", "--db", cls.db, "--id", "report", SAMPLE)
+        assert status == 0, err
+        cls.index_out, cls.index_err = out, err
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def check_hit(self, h):
+        """A hit agrees with the sample's own paragraph."""
+        s = self.sample
+        self.assertEqual(h["doc"], "report")
+        self.assertGreaterEqual(h["para"], 1)
+        self.assertLessEqual(h["para"], len(s.ranges))
+        start, end = s.ranges[h["para"] - 1]
+        self.assertEqual(h["offset"], start)
+        self.assertEqual(s.data[h["offset"]:h["offset"] + h["length"]].rstrip(b"\r\n"),
+                         s.data[start:end])
+        self.assertEqual(h["text"], s.texts[h["para"] - 1])
+        raw = h["text"].encode("utf-8")
+        last = 0
+        for off, length in h["spans"]:
+            self.assertGreaterEqual(off, last, "spans sorted and disjoint")
+            self.assertGreater(length, 0)
+            self.assertLessEqual(off + length, len(raw))
+            raw[off:off + length].decode("utf-8")  # on character boundaries
+            last = off + length
+        self.assertTrue(h["snippet"])
+
+    def covered(self, h, keyword):
+        """Whether the spans cover a whole occurrence of keyword in the text."""
+        chars = norm_chars(h["text"])
+        k = norm(keyword)
+        s = "".join(c for c, _, _ in chars)
+        spans = h["spans"]
+        for i in range(len(s)):
+            if s.startswith(k, i):
+                occ = chars[i:i + len(k)]
+                if all(any(o <= a and b <= o + n for o, n in spans) for _, a, b in occ):
+                    return True
+        return False
+
+    def check_query(self, query, expected, keywords):
+        hits = self.search_json(self.db, "--all", query)
+        self.assertEqual({h["para"] for h in hits}, expected, query)
+        self.assertEqual(len(hits), len(expected), "one hit per paragraph")
+        self.assertEqual([h["rank"] for h in hits], list(range(1, len(hits) + 1)))
+        scores = [h["score"] for h in hits]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        for h in hits:
+            self.check_hit(h)
+            self.assertTrue(any(self.covered(h, k) for k in keywords), (query, h["text"]))
+        return hits
+
+    def test_index_summary(self):
+        self.assertEqual(self.index_err, "", "stderr is not a terminal: no progress")
+        m = re.match(r"indexed 1 document, (\d+) paragraphs", self.index_out)
+        self.assertTrue(m, self.index_out)
+        self.assertEqual(int(m.group(1)), len(self.sample.ranges))
+
+    def test_keywords(self):
+        for query in ["科学城", "养老", "学位", "发展", "算力", "驿站", "海淀"]:
+            with self.subTest(query=query):
+                self.assertTrue(self.check_query(query, self.sample.matching(
+                    lambda t: holds(t, query)), [query]))
+
+    def test_keywords_and(self):
+        for words in [["科学城", "发展"], ["学位", "养老"], ["十九大", "精神"]]:
+            with self.subTest(words=words):
+                hits = self.check_query(" ".join(words), self.sample.matching(
+                    lambda t: all(holds(t, w) for w in words)), words)
+                for h in hits:
+                    for w in words:
+                        self.assertTrue(self.covered(h, w), (w, h["text"]))
+
+    def test_phrase(self):
+        self.check_query('"科学城北"', self.sample.matching(lambda t: holds(t, "科学城北")),
+                         ["科学城北"])
+
+    def test_traditional_paragraph_found_by_simplified(self):
+        expected = self.sample.matching(lambda t: holds(t, "中关村"))
+        self.assertTrue(any("中關村" in self.sample.texts[p - 1] for p in expected))
+        self.check_query("中关村", expected, ["中关村"])
+
+    def test_unspaced_run_ranks_whole_run_first(self):
+        whole = self.sample.matching(lambda t: holds(t, "中关村科学城"))
+        hits = self.search_json(self.db, "--all", "中关村科学城")
+        self.assertTrue(whole)
+        self.assertEqual({h["para"] for h in hits[:len(whole)]}, whole)
+
+    def test_full_width_and_latin(self):
+        for query in ["5G", "５Ｇ", "ai", "RISC"]:
+            with self.subTest(query=query):
+                self.check_query(query, self.sample.matching(lambda t: holds(t, query)),
+                                 [query])
+        # the compatibility numeral folds: RISC-Ⅴ and RISC-V are the same
+        self.assertTrue(any("RISC-Ⅴ" in t for t in self.sample.texts))
+
+    def test_boolean(self):
+        m = self.sample.matching
+        self.check_query("养老 OR 托育", m(lambda t: holds(t, "养老") or holds(t, "托育")),
+                         ["养老", "托育"])
+        self.check_query("养老 -驿站", m(lambda t: holds(t, "养老") and not holds(t, "驿站")),
+                         ["养老"])
+        self.check_query("养老 NOT 驿站", m(lambda t: holds(t, "养老") and not holds(t, "驿站")),
+                         ["养老"])
+        self.check_query("学位 AND (养老 OR 医院)",
+                         m(lambda t: holds(t, "学位") and (holds(t, "养老") or holds(t, "医院"))),
+                         ["学位"])
+
+    def test_section(self):
+        every = self.search_json(self.db, "--all", "科学城")
+        hits = self.search_json(self.db, "--all", "section:任务", "科学城")
+        self.assertTrue(hits)
+        self.assertEqual({h["para"] for h in hits},
+                         {h["para"] for h in every if "任务" in h["section"]})
+        # the paragraph right after `任务 2` / `聚焦科学城建设推动高质量发展`
+        p = self.sample.matching(lambda t: t.startswith("坚持规划引领"))
+        self.assertEqual(len(p), 1)
+        (h,) = [h for h in every if h["para"] in p]
+        self.assertIn("任务 2 › 聚焦科学城建设推动高质量发展", h["section"])
+
+    def test_no_match(self):
+        self.assertEqual(self.sample.matching(lambda t: holds(t, "火星基地")), set())
+        status, out, err = run("search", "--db", self.db, "--format", "json", "火星基地")
+        self.assertEqual((status, out), (1, ""))
+        status, out, err = run("search", "--db", self.db, "火星基地")
+        self.assertEqual(status, 1)
+
+    def test_paging(self):
+        every = self.search_json(self.db, "--all", "发展")
+        self.assertGreater(len(every), 5)
+        default = self.search_json(self.db, "发展")
+        self.assertEqual(len(default), min(10, len(every)))
+        page = self.search_json(self.db, "--limit", "3", "--offset", "2", "发展")
+        self.assertEqual([h["rank"] for h in page], [3, 4, 5])
+        self.assertEqual([h["para"] for h in page], [h["para"] for h in every[2:5]])
+        self.search_json(self.db, "--offset", str(len(every)), "发展", expect=1)
+
+    def test_text_format(self):
+        out, err = self.zhfts("search", "--db", self.db, "--color=never", "--limit", "3",
+                              "科学城")
+        first = self.search_json(self.db, "--limit", "1", "科学城")[0]
+        self.assertIn(f"1  report ¶{first['para']}", out)
+        self.assertIn("[科学城]", out)
+        self.assertNotIn("\x1b", out)
+        self.assertIn("--offset 3", out)
+        out, err = self.zhfts("search", "--db", self.db, "--color", "always", "科学城")
+        self.assertIn("\x1b[1;31m科学城\x1b[0m", out)
+
+    def test_snippet_marks_matches(self):
+        for h in self.search_json(self.db, "--all", "科学城 发展"):
+            marked = re.findall(r"\[([^\[\]]*)\]", h["snippet"])
+            self.assertTrue(marked, h["snippet"])
+            for piece in marked:
+                self.assertTrue(set(norm(piece)) <= set("科学城发展"), piece)
+
+    def test_query_errors(self):
+        for query in ['"科学城', "(科学城", "科学城 OR"]:
+            with self.subTest(query=query):
+                status, out, err = run("search", "--db", self.db, query)
+                self.assertEqual(status, 2)
+                self.assertEqual(out, "")
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertRegex(err, r"\d", "the message names the position")
+
+    def test_usage_errors(self):
+        for args in [["search", "--db", self.db], ["search", "--bogus", "x"],
+                     ["search", "--limit", "x", "y"], ["search", "--limit", "0", "y"],
+                     ["search", "--format", "xml", "y"], ["frobnicate"], []]:
+            with self.subTest(args=args):
+                status, out, err = run(*args)
+                self.assertEqual(status, 2)
+                self.assertTrue(err)
+
+    def test_stats(self):
+        out, _ = self.zhfts("stats", "--db", self.db)
+        self.assertRegex(out, r"documents\s+1\n")
+        self.assertRegex(out, rf"paragraphs\s+{len(self.sample.ranges)}\n")
+        self.assertRegex(out, r"terms\s+[1-9]")
+
+    def test_db_from_environment(self):
+        hits = [json.loads(l) for l in
+                self.zhfts("search", "--format", "json", "科学城", env={"ZHFTS_DB": self.db})[0]
+                .splitlines()]
+        self.assertTrue(hits)
+
+
+class IndexTest(CliTestCase):
+    def test_missing_database(self):
+        status, out, err = run("search", "--db", self.path("nothing"), "科学城")
+        self.assertEqual(status, 2)
+        self.assertIn(self.path("nothing"), err)
+        status, out, err = run("stats", "--db", self.path("nothing"))
+        self.assertEqual(status, 2)
+
+    def test_default_database_in_current_directory(self):
+        shutil.copy(SAMPLE, self.path("report.txt"))
+        self.zhfts("index", "--quiet", "report.txt", cwd=self.tmp)
+        self.assertTrue(os.path.isdir(self.path("zhfts.db")))
+        out, _ = self.zhfts("search", "--format", "json", "养老", cwd=self.tmp)
+        self.assertEqual(json.loads(out.splitlines()[0])["doc"], "report.txt")
+
+    def test_invalid_bytes_reported_and_skipped(self):
+        good = self.write("docs/good.txt", "第一段：建设科学城。\n\n第二段：发展养老服务。\n")
+        head = "一段合法的中文文字，后面跟着一个坏字节。" * 4
+        bad_offset = len(head.encode("utf-8"))
+        self.write("docs/bad.txt", head.encode("utf-8") + b"\xff" + "然后继续。\n".encode("utf-8"))
+        self.write("docs/sub/more.md", "子目录里的文件也要索引。\n")
+        self.write("docs/ignored.dat", "不是文本文件，不索引。\n")
+        db = self.path("db")
+        status, out, err = run("index", "--db", db, self.path("docs"))
+        self.assertEqual(status, 2)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("bad.txt", lines[0])
+        self.assertIn(str(bad_offset), lines[0])
+        self.assertIn("1 failed", out)
+        docs = {h["doc"] for h in self.search_json(db, "--all", "文件 OR 科学城 OR 坏字节")}
+        self.assertEqual(docs, {good, self.path("docs/sub/more.md")})
+        self.search_json(db, "不索引", expect=1)
+
+    def test_missing_file_others_indexed(self):
+        good = self.write("a.txt", "科学城建设稳步推进。\n")
+        db = self.path("db")
+        status, out, err = run("index", "--db", db, self.path("missing.txt"), good)
+        self.assertEqual(status, 2)
+        self.assertIn("missing.txt", err)
+        self.assertEqual([h["doc"] for h in self.search_json(db, "科学城")], [good])
+
+    def test_reindex_replaces_and_delete(self):
+        db = self.path("db")
+        doc = self.write("doc.txt", "旧版本的第一段，讲述湖泊治理。\n\n旧版本的第二段。\n\n旧版本的第三段。\n")
+        self.zhfts("index", "--db", db, doc)
+        self.assertEqual(len(self.search_json(db, "--all", "旧版本")), 3)
+        self.write("doc.txt", "新版本只有一段，讲述森林公园。\n")
+        out, _ = self.zhfts("index", "--db", db, doc)
+        self.assertIn("replaced 3", out)
+        self.search_json(db, "旧版本", expect=1)
+        (h,) = self.search_json(db, "森林公园")
+        self.assertEqual((h["doc"], h["para"], h["offset"]), (doc, 1, 0))
+        out, _ = self.zhfts("stats", "--db", db)
+        self.assertRegex(out, r"documents\s+1\n")
+        self.assertRegex(out, r"paragraphs\s+1\n")
+        self.zhfts("delete", "--db", db, doc)
+        self.search_json(db, "森林公园", expect=1)
+        status, out, err = run("delete", "--db", db, doc)
+        self.assertEqual(status, 2)
+        self.assertIn(doc, err)
+
+    def test_lines_mode(self):
+        db = self.path("db")
+        lines = Sample(SAMPLE_LINES, per_line=True)
+        out, _ = self.zhfts("index", "--db", db, "--lines", "--id", "lines", SAMPLE_LINES)
+        self.assertIn(f"{len(lines.ranges)} paragraphs", out)
+        expected = lines.matching(lambda t: holds(t, "科学城北") or holds(t, "5g"))
+        hits = self.search_json(db, "--all", '"科学城北" OR 5G')
+        self.assertEqual({h["para"] for h in hits}, expected)
+        for h in hits:
+            self.assertEqual(h["offset"], lines.ranges[h["para"] - 1][0])
+
+    def test_no_traditional(self):
+        db = self.path("db")
+        sample = Sample(SAMPLE)
+        self.zhfts("index", "--quiet", "--no-traditional", "--db", db, SAMPLE)
+        for query in ["中关村", "中關村"]:
+            hits = self.search_json(db, "--all", "--no-traditional", query)
+            self.assertEqual({h["para"] for h in hits},
+                             sample.matching(lambda t: holds(t, query, traditional=False)))
+
+    def test_json_escaping_and_terminal_safety(self):
+        db = self.path("db")
+        doc = self.write("odd.txt", '引号"反斜杠\\制表\t控制\x01转义\x1b[31m红色 火星基地\n')
+        self.zhfts("index", "--quiet", "--db", db, doc)
+        (h,) = self.search_json(db, "火星基地")
+        for piece in ['"', "\\", "\t", "\x01", "\x1b"]:
+            self.assertIn(piece, h["text"])
+        out, _ = self.zhfts("search", "--db", db, "--color=never", "火星基地")
+        self.assertNotIn("\x1b", out)
+        self.assertNotIn("\x01", out)
+
+    def test_interrupt_keeps_complete_documents(self):
+        """SIGINT while reading a FIFO: the file before it stays indexed, the one
+        after is never started; the FIFO's document is all there or absent."""
+        db = self.path("db")
+        first = self.write("first.txt", "第一个文件讲述科学城。\n")
+        last = self.write("last.txt", "最后一个文件也讲述科学城。\n")
+        fifo = self.path("pipe.txt")
+        os.mkfifo(fifo)
+        e = dict(os.environ)
+        e.pop("ZHFTS_DB", None)
+        p = subprocess.Popen(WRAP + [ZHFTS, "index", "--db", db, first, fifo, last], env=e,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with open(fifo, "wb") as w:  # returns once zhfts opened it: first.txt is done
+            w.write("管道里的段落讲述科学城".encode("utf-8"))
+            w.flush()
+            p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=600)
+        self.assertEqual(p.returncode, 2, err)
+        self.assertIn("interrupted", err.decode("utf-8"))
+        docs = {h["doc"]: h for h in self.search_json(db, "--all", "科学城")}
+        self.assertIn(first, docs)
+        self.assertNotIn(last, docs)
+        if fifo in docs:
+            self.assertEqual(docs[fifo]["text"], "管道里的段落讲述科学城")
+
+    def test_help_and_version(self):
+        out, _ = self.zhfts("--version")
+        self.assertRegex(out, r"^zhfts \d+\.\d+\.\d+")
+        for cmd in ["index", "search", "delete", "stats", "tokenize", "demo"]:
+            with self.subTest(cmd=cmd):
+                out, _ = self.zhfts(cmd, "--help")
+                self.assertTrue(out.startswith(f"usage: zhfts {cmd}"))
+        out, _ = self.zhfts("--help")
+        self.assertIn("search", out)
+
+
+class TokenizeTest(CliTestCase):
+    def test_json_tokens(self):
+        text = "科學城北的５Ｇ基站，RISC-Ⅴ芯片"
+        out, _ = self.zhfts("tokenize", "--format", "json", text)
+        tokens = [json.loads(l) for l in out.splitlines()]
+        raw = text.encode("utf-8")
+        for t in tokens:
+            self.assertEqual(raw[t["offset"]:t["offset"] + t["length"]].decode("utf-8"),
+                             t["original"])
+            self.assertEqual(norm(t["original"]), norm(t["text"]))
+        han = "".join(t["text"] for t in tokens if t["kind"] == "han")
+        self.assertEqual(han, norm("科學城北的基站芯片"))
+        self.assertIn("5g", [t["text"] for t in tokens])
+        positions = [t["position"] for t in tokens]
+        self.assertEqual(positions, sorted(positions))
+
+    def test_stdin_and_errors(self):
+        out, _ = self.zhfts("tokenize", stdin="养老服务".encode("utf-8"))
+        self.assertIn("养老", out)
+        status, out, err = run("tokenize", stdin=b"ab\xffcd")
+        self.assertEqual(status, 2)
+        self.assertIn("2", err, "the byte offset of the bad byte")
+
+
+class ExamplesTest(CliTestCase):
+    def test_demo(self):
+        out, err = self.zhfts("demo", "--color=never", env={"ZHFTS_SAMPLE": SAMPLE})
+        self.assertIn("[科学城]", out)
+        self.assertIn("$ zhfts search", out)
+        self.zhfts("demo")  # finds the sample by itself
+        status, out, err = run("demo", env={"ZHFTS_SAMPLE": self.path("nothing.txt")})
+        self.assertEqual(status, 2)
+
+    def test_keyword_search(self):
+        sample = Sample(SAMPLE)
+        status, out, err = run(SAMPLE, "养老", prog=KEYWORD_SEARCH)
+        self.assertEqual(status, 0, err)
+        n = len(sample.matching(lambda t: holds(t, "养老")))
+        self.assertEqual(len(re.findall(r"^\d+\. ", out, re.M)), min(5, n))
+        self.assertIn("[养老]", out)
+        self.assertIn("section: ", out)
+        status, out, err = run(SAMPLE, "火星基地", prog=KEYWORD_SEARCH)
+        self.assertEqual(status, 1)
+        status, out, err = run(self.path("missing.txt"), prog=KEYWORD_SEARCH)
+        self.assertEqual(status, 2)
+
+    def test_phrase_search(self):
+        sample = Sample(SAMPLE)
+        status, out, err = run(SAMPLE, "科学城北", prog=PHRASE_SEARCH)
+        self.assertEqual(status, 0, err)
+        n = len(sample.matching(lambda t: holds(t, "科学城北")))
+        self.assertEqual(len(re.findall(r"^\d+\. ", out, re.M)), min(10, n))
+        self.assertIn("match at +", out)
+        for m in re.findall(r"match at \+\d+: (.*)", out):
+            self.assertEqual(norm(m), "科学城北")
+        status, out, err = run(SAMPLE, "火星基地", prog=PHRASE_SEARCH)
+        self.assertEqual(status, 1)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) < 6:
+        sys.exit(__doc__)
+    ZHFTS, KEYWORD_SEARCH, PHRASE_SEARCH, SAMPLE, SAMPLE_LINES = map(os.path.abspath,
+                                                                     sys.argv[1:6])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[6:], verbosity=2)
