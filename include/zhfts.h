@@ -277,6 +277,24 @@ typedef struct zhfts_stats {
 /** Counts documents and paragraphs (and terms, on request). */
 ZHFTS_EXTERN int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *out);
 
+/**
+ * Merges databases into a new, compacted database (Xapian's compaction:
+ * typically half the size of a database written document by document).
+ * The way to use all cores for a bulk load: index shards in parallel, each
+ * with its own writer, then merge them.  The sources must have the same
+ * settings and no document id in common; they are left as they are.
+ *
+ * @param[in]  dest     the new database's directory; it must not exist yet
+ * @param[in]  sources  paths of zhfts databases (directories)
+ * @param[out] errmsg   optional: on failure, a message for the caller to zhfts_free()
+ * @retval ZHFTS_OK
+ * @retval ZHFTS_EINVAL     dest exists, no sources, or an id is in two sources
+ * @retval ZHFTS_ESETTINGS  the sources were built with different settings
+ * @retval ZHFTS_ENOTFOUND, ZHFTS_ECORRUPT, ZHFTS_EVERSION, ZHFTS_EIO, ZHFTS_ENOMEM
+ */
+ZHFTS_EXTERN int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources,
+                                char **errmsg);
+
 /** Called per document by zhfts_db_foreach_document(); non-zero stops. */
 typedef int (*zhfts_doc_fn)(void *ctx, const char *id, uint32_t paragraphs);
 

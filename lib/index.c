@@ -591,3 +591,73 @@ int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *ctx)
 	foreach_ctx f = {db, fn, ctx, NULL};
 	return zx_allterms(db->x, "Q", 1, each_doc, &f, &db->err);
 }
+
+/* ---- merging ------------------------------------------------------------------ */
+
+typedef struct dup_ctx {
+	zhfts_db **dbs;
+	size_t n, self;
+	const char *const *paths;
+	zerr *err;
+} dup_ctx;
+
+/* Fails if a source's document id term is also in a later source. */
+static int check_unique(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	dup_ctx *d = ctx;
+	for (size_t k = d->self + 1; k < d->n; k++) {
+		uint64_t n = 0;
+		int rc = zx_termfreq(d->dbs[k]->x, term, len, &n, d->err);
+		if (rc)
+			return rc;
+		if (n)
+			return zerr_set(d->err, ZHFTS_EINVAL, "document %.*s is in both %s and %s",
+			                (int)(len - 1), term + 1, d->paths[d->self], d->paths[k]);
+	}
+	return ZHFTS_OK;
+}
+
+int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources, char **errmsg)
+{
+	zerr err = {{0}};
+	int rc = ZHFTS_OK;
+	struct stat st;
+	if (errmsg)
+		*errmsg = NULL;
+	if (!dest || !*dest || !sources || !nsources)
+		rc = zerr_set(&err, ZHFTS_EINVAL, "merge needs a destination and at least one source");
+	else if (stat(dest, &st) == 0)
+		rc = zerr_set(&err, ZHFTS_EINVAL, "%s exists already: merge writes a new database", dest);
+	zhfts_db **dbs = rc ? NULL : calloc(nsources, sizeof *dbs);
+	if (!rc && !dbs)
+		rc = ZHFTS_ENOMEM;
+	char first[256] = "";
+	for (size_t i = 0; rc == ZHFTS_OK && i < nsources; i++) {
+		char *msg = NULL, *stored = NULL;
+		rc = sources[i] ? zhfts_db_open(&dbs[i], sources[i], ZHFTS_OPEN_READONLY, NULL, &msg) : ZHFTS_EINVAL;
+		if (rc) {
+			zerr_set(&err, rc, "%s", msg ? msg : "NULL source");
+			zhfts_free(msg);
+			break;
+		}
+		rc = zx_metadata_get(dbs[i]->x, SETTINGS_KEY, &stored, &err);
+		if (rc == ZHFTS_OK && i == 0)
+			snprintf(first, sizeof first, "%s", stored);
+		else if (rc == ZHFTS_OK && strcmp(first, stored))
+			rc = zerr_set(&err, ZHFTS_ESETTINGS, "%s was built with '%s', %s with '%s'", sources[0],
+			              first, sources[i], stored);
+		free(stored);
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && i + 1 < nsources; i++) {
+		dup_ctx d = {dbs, nsources, i, sources, &err};
+		rc = zx_allterms(dbs[i]->x, "Q", 1, check_unique, &d, &err);
+	}
+	for (size_t i = 0; dbs && i < nsources; i++)
+		zhfts_db_close(dbs[i]);
+	free(dbs);
+	if (rc == ZHFTS_OK)
+		rc = zx_compact(dest, sources, nsources, &err);
+	if (rc && errmsg)
+		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
+	return rc;
+}

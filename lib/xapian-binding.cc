@@ -425,6 +425,19 @@ int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check
 	}
 }
 
+int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err)
+{
+	try {
+		Xapian::Database all;
+		for (size_t i = 0; i < n; i++)
+			all.add_database(Xapian::Database(sources[i]));
+		all.compact(dest, Xapian::Compactor::FULL);
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, dest);
+	}
+}
+
 int zx_describe(const zqnode *q, char **out, zerr *err)
 {
 	*out = nullptr;

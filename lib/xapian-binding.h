@@ -92,6 +92,9 @@ int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, voi
 int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
               zx_data_fn fn, void *ctx, uint64_t *estimate, uint64_t *lower, uint64_t *upper,
               zerr *err);
+/* Merges and compacts databases into a new one at dest. */
+int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err);
+
 /* Xapian's description of the query; *out is malloc'd. */
 int zx_describe(const zqnode *q, char **out, zerr *err);
 

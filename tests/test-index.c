@@ -308,6 +308,63 @@ static void test_listing(void)
 	TU_OK(db, zhfts_db_close(db));
 }
 
+static void test_merge(void)
+{
+	char *a = tu_tmpdir("shard-a"), *b = tu_tmpdir("shard-b"), *c = tu_tmpdir("shard-c");
+	char *saved = dir;
+	zhfts_db *db;
+	dir = a;
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "one", "科学城北区\n\n海淀");
+	add(db, "two", "中关村");
+	TU_OK(db, zhfts_db_close(db));
+	dir = b;
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "three", "科学城\n\n建设\n\n发展");
+	TU_OK(db, zhfts_db_close(db));
+	const char *srcs[] = {a, b};
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_merge(saved, srcs, 2, &err), ZHFTS_OK);
+	dir = saved;
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	zhfts_stats st;
+	TU_OK(db, zhfts_db_stats(db, 0, &st));
+	CU_ASSERT(st.documents == 3 && st.paragraphs == 6);
+	CU_ASSERT_EQUAL(count_hits(db, "科学城"), 2);
+	zhfts_results *r;
+	TU_OK(db, zhfts_db_get_document(db, "three", &r));
+	CU_ASSERT_EQUAL(zhfts_results_count(r), 3);
+	zhfts_results_free(r);
+	TU_OK(db, zhfts_db_close(db));
+	/* The destination must be new; ids must not repeat; settings must agree. */
+	CU_ASSERT_EQUAL(zhfts_db_merge(saved, srcs, 2, &err), ZHFTS_EINVAL);
+	CU_ASSERT(err && strstr(err, "exists"));
+	zhfts_free(err);
+	const char *twice[] = {a, a};
+	CU_ASSERT_EQUAL(zhfts_db_merge(c, twice, 2, &err), ZHFTS_EINVAL);
+	CU_ASSERT(err && strstr(err, "document one is in both"));
+	zhfts_free(err);
+	dir = c;
+	zhfts_options o = ZHFTS_OPTIONS_INIT;
+	o.traditional = ZHFTS_OFF;
+	db = open_db(ZHFTS_OPEN_CREATE, &o);
+	add(db, "four", "科學");
+	TU_OK(db, zhfts_db_close(db));
+	char *d2 = tu_tmpdir("merged");
+	const char *mixed[] = {a, c};
+	CU_ASSERT_EQUAL(zhfts_db_merge(d2, mixed, 2, &err), ZHFTS_ESETTINGS);
+	zhfts_free(err);
+	dir = saved;
+	tu_rmrf(a);
+	tu_rmrf(b);
+	tu_rmrf(c);
+	tu_rmrf(d2);
+	free(a);
+	free(b);
+	free(c);
+	free(d2);
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("database", fresh, cleanup);
@@ -324,6 +381,8 @@ static void suites(void)
 	CU_add_test(s, "settings are recorded and enforced", test_settings);
 	s = CU_add_suite("foreign", fresh, cleanup);
 	CU_add_test(s, "foreign, future and missing databases", test_foreign_and_future_databases);
+	s = CU_add_suite("merge", fresh, cleanup);
+	CU_add_test(s, "shards merge into one compacted database", test_merge);
 	s = CU_add_suite("listing", fresh, cleanup);
 	CU_add_test(s, "documents are listed with their paragraphs", test_listing);
 }
