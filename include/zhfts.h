@@ -213,6 +213,8 @@ ZHFTS_EXTERN const char *zhfts_db_errmsg(const zhfts_db *db);
 ZHFTS_EXTERN int zhfts_db_settings(zhfts_db *db, zhfts_options *out);
 
 #define ZHFTS_DOC_LENIENT 0x1u /**< replace invalid bytes with U+FFFD instead of failing */
+#define ZHFTS_DOC_LINES 0x2u   /**< every non-blank line of this document is a paragraph,
+                                    whatever the database's paragraph_mode (its default) */
 
 #define ZHFTS_DOC_OPTIONS_VERSION 1
 typedef struct zhfts_doc_options {

@@ -383,11 +383,11 @@ static void built_free(built *b)
 }
 
 /* Turns a decoded document into Xapian documents, touching no database. */
-static int build_document(zhfts_db *db, const char *id, const zdecoded *d, const zbuf *idterm,
-                          built *out)
+static int build_document(zhfts_db *db, const char *id, const zdecoded *d, int mode,
+                          const zbuf *idterm, built *out)
 {
 	zparas ps;
-	int rc = zhfts__split_paragraphs(&ps, d->text, d->len, db->settings.paragraph_mode);
+	int rc = zhfts__split_paragraphs(&ps, d->text, d->len, mode);
 	if (rc)
 		return zerr_set(&db->err, rc, "%s: out of memory splitting paragraphs", id);
 	rc = zhfts__assign_sections(&ps, d->text);
@@ -472,7 +472,8 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	built b = {0};
 	uint32_t replaced = 0;
 	rc = zhfts__term_docid(&idterm, id);
-	rc = rc ? rc : build_document(db, id, &d, &idterm, &b);
+	int mode = opts && (opts->flags & ZHFTS_DOC_LINES) ? ZHFTS_PARAGRAPH_LINE : db->settings.paragraph_mode;
+	rc = rc ? rc : build_document(db, id, &d, mode, &idterm, &b);
 	rc = rc ? rc : apply(db, id, &idterm, &b, &replaced);
 	if (rc == ZHFTS_OK && info) {
 		info->paragraphs = (uint32_t)b.n;

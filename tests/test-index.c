@@ -244,6 +244,17 @@ static void test_settings(void)
 	CU_ASSERT_EQUAL(count_hits(db, "科学"), 0);
 	CU_ASSERT_EQUAL(count_hits(db, "發展"), 1); /* line mode: two paragraphs */
 	TU_OK(db, zhfts_db_close(db));
+	/* A document can ask for line mode in a blank-line database. */
+	tu_rmrf(dir);
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	zhfts_doc_options d = ZHFTS_DOC_OPTIONS_INIT;
+	d.flags = ZHFTS_DOC_LINES;
+	zhfts_doc_info info;
+	TU_OK(db, zhfts_db_add_document(db, "lines", "一\n二\n\n三", strlen("一\n二\n\n三"), &d, &info));
+	CU_ASSERT_EQUAL(info.paragraphs, 3);
+	TU_OK(db, zhfts_db_add_document(db, "blank", "一\n二\n\n三", strlen("一\n二\n\n三"), NULL, &info));
+	CU_ASSERT_EQUAL(info.paragraphs, 2);
+	TU_OK(db, zhfts_db_close(db));
 }
 
 static void test_foreign_and_future_databases(void)

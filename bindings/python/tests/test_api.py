@@ -273,6 +273,13 @@ class TestWriting(unittest.TestCase):
         with zhfts.Database(self.path) as db:  # its own settings by default
             self.assertTrue(db.settings['lines'])
 
+    def test_lines_per_document(self):
+        text = '第一行讲茶叶\n第二行讲茶叶\n\n第三行讲茶叶\n'
+        with zhfts.Database(None) as db:
+            self.assertEqual(db.index('per-line', text, lines=True).paragraphs,
+                             len(paragraphs(text, per_line=True)))
+            self.assertEqual(db.index('blocks', text).paragraphs, len(paragraphs(text)))
+
     def test_in_memory(self):
         with zhfts.Database(None) as db:
             self.assertTrue(db.writable)

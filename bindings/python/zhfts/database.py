@@ -236,23 +236,25 @@ class Database:
         """Adds a document, or replaces every paragraph of the one with the
         same id.  `text` is a str, or bytes in `encoding` (None: detect).
         lenient=True replaces invalid bytes with U+FFFD instead of raising
-        EncodingError.  `lines`, if given, must match the database's
-        paragraph mode (it is fixed when the database is created).
-        Returns an IndexInfo."""
+        EncodingError.  lines=True makes every non-blank line of this
+        document a paragraph; None takes the database's paragraph mode
+        (fixed when it is created); lines=False in a database created with
+        lines=True raises SettingsError.  Returns an IndexInfo."""
         cid = _text.cstring(doc_id, 'document id')
         if isinstance(text, str):
             if encoding is not None:
                 raise TypeError('encoding applies to bytes; text is already a str')
             encoding = 'UTF-8'
         data = _text.utf8(text, 'text')
-        if lines is not None and bool(lines) != self.settings['lines']:
+        if lines is not None and not lines and self.settings['lines']:
             raise errors.SettingsError(
                 'this database splits paragraphs %s; it was created with lines=%s'
                 % ('per line' if self.settings['lines'] else 'at blank lines',
                    self.settings['lines']))
         opts = _capi.DocOptions(version=_capi.DocOptions.VERSION,
                                 encoding=None if encoding is None else _text.cstring(encoding, 'encoding'),
-                                flags=_capi.DOC_LENIENT if lenient else 0)
+                                flags=(_capi.DOC_LENIENT if lenient else 0) |
+                                      (_capi.DOC_LINES if lines else 0))
         info = _capi.DocInfo()
         self._call(_lib.zhfts_db_add_document, cid, data, len(data), ctypes.byref(opts),
                    ctypes.byref(info))
