@@ -53,7 +53,7 @@ int zhfts__find_spans(struct zhfts_tokenizer *tok, const zquery *q, const char *
 	if (!q->nkw)
 		return ZHFTS_OK;
 	zhfts__units_reset(us);
-	int rc = zhfts__units(tok, text, len, us);
+	int rc = zhfts__units_fast(tok, text, len, us);
 	for (size_t i = 0; rc == ZHFTS_OK && i < us->n; i++) {
 		for (size_t k = 0; rc == ZHFTS_OK && k < q->nkw; k++) {
 			size_t n;

@@ -52,6 +52,12 @@ static bool splits(UChar32 c)
 	       s == USCRIPT_BOPOMOFO || u_hasBinaryProperty(c, UCHAR_IDEOGRAPHIC);
 }
 
+static bool is_mark(UChar32 c)
+{
+	int8_t t = c >= 0 ? u_charType(c) : 0;
+	return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK;
+}
+
 static size_t count_cps(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -113,6 +119,8 @@ static int cut(scan *sc, size_t *nu, const char *orig, size_t olen, size_t ooff,
 			in_run = false;
 			continue;
 		}
+		if (!in_run && is_mark(c))
+			continue; /* a mark left over from a Han character starts nothing */
 		if (!in_run) {
 			run = (zunit){(uint32_t)nstart, 0, so, 0, 0, false};
 			run_alnum = false;
@@ -180,6 +188,88 @@ static int scan_text(struct zhfts_tokenizer *t, const char *s, size_t len, emit_
 
 /* ---- into zunits ---------------------------------------------------------- */
 
+typedef struct shifted {
+	emit_fn fn;
+	void *ctx;
+	uint32_t base;
+	scan units; /* scratch */
+} shifted;
+
+/* Moves the offsets of a piece's tokens to the whole text's. */
+static int emit_shifted(void *ctx, const ztoken *tok, const zunit *units, const char *norm)
+{
+	shifted *sh = ctx;
+	ztoken t = *tok;
+	t.src_off += sh->base;
+	void *p = sh->units.u;
+	if (zvec_grow(&p, &sh->units.cap, tok->nunits, sizeof(zunit)))
+		return ZHFTS_ENOMEM;
+	sh->units.u = p;
+	for (uint32_t i = 0; i < tok->nunits; i++) {
+		sh->units.u[i] = units[i];
+		sh->units.u[i].src_off += sh->base;
+	}
+	return sh->fn(sh->ctx, &t, sh->units.u, norm);
+}
+
+static bool only_punctuation(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		UChar32 c;
+		U8_NEXT((const uint8_t *)s, i, len, c);
+		int8_t t = c >= 0 ? u_charType(c) : 0;
+		if (!(t == U_DASH_PUNCTUATION || t == U_START_PUNCTUATION || t == U_END_PUNCTUATION ||
+		      t == U_INITIAL_PUNCTUATION || t == U_FINAL_PUNCTUATION || t == U_OTHER_PUNCTUATION ||
+		      u_hasBinaryProperty(c, UCHAR_WHITE_SPACE)))
+			return false;
+	}
+	return true;
+}
+
+/* The same units as scan_text(), without ICU's dictionary: every Han or
+ * kana character (with the marks that follow it) is a token of its own, and
+ * only the text between them goes through the word break iterator, where
+ * the dictionary never runs.  Words are lost; units are not. */
+static int scan_units_only(struct zhfts_tokenizer *t, const char *s, size_t len, emit_fn fn, void *ctx)
+{
+	scan sc = {0};
+	shifted sh = {fn, ctx, 0, {0}};
+	int rc = ZHFTS_OK;
+	size_t i = 0;
+	while (rc == ZHFTS_OK && i < len) {
+		size_t j = i, k;
+		UChar32 c;
+		U8_NEXT((const uint8_t *)s, j, len, c);
+		bool han = c >= 0 && splits(c);
+		for (k = j; k < len;) {
+			size_t next = k;
+			UChar32 m;
+			U8_NEXT((const uint8_t *)s, next, len, m);
+			if (han ? !is_mark(m) : (m >= 0 && splits(m)))
+				break;
+			k = next;
+		}
+		if (han) {
+			size_t nu = 0;
+			rc = zhfts__normalize(&t->norm, s + i, k - i, &t->scratch);
+			rc = rc ? rc : cut(&sc, &nu, s + i, k - i, i, t->scratch.data, t->scratch.len);
+			if (rc == ZHFTS_OK && nu) {
+				ztoken tok = {0, (uint32_t)nu, (uint32_t)i, (uint32_t)(k - i),
+				              kind_of(UBRK_WORD_IDEO, sc.u, nu, t->scratch.data)};
+				rc = fn(ctx, &tok, sc.u, t->scratch.data);
+			}
+		} else if (!only_punctuation(s + i, k - i)) {
+			sh.base = (uint32_t)i;
+			rc = scan_text(t, s + i, k - i, emit_shifted, &sh);
+		}
+		i = k;
+	}
+	free(sc.u);
+	free(sh.units.u);
+	return rc;
+}
+
 static int append_units(void *ctx, const ztoken *tok, const zunit *units, const char *norm)
 {
 	zunits *out = ctx;
@@ -209,6 +299,13 @@ static int append_units(void *ctx, const ztoken *tok, const zunit *units, const 
 int zhfts__units(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *out)
 {
 	return scan_text(t, s, len, append_units, out);
+}
+
+int zhfts__units_fast(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *out)
+{
+	if (len > INT32_MAX)
+		return zerr_set(&t->err, ZHFTS_ELIMIT, "text of %zu bytes is over the 2 GiB limit", len);
+	return scan_units_only(t, s, len, append_units, out);
 }
 
 void zhfts__units_reset(zunits *u)

@@ -142,6 +142,9 @@ typedef struct zunits {
 /* Tokenizes valid UTF-8 into units and tokens (appending; positions continue
  * from what `out` already holds). */
 int zhfts__units(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *out);
+/* The same units, faster, but with every token one ICU word or one Han
+ * character (no dictionary words): for finding matches, not for W terms. */
+int zhfts__units_fast(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *out);
 void zhfts__units_reset(zunits *u);
 void zhfts__units_free(zunits *u);
 static inline const char *zunit_text(const zunits *us, size_t i) { return us->text.data + us->u[i].off; }

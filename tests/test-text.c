@@ -225,6 +225,44 @@ static void test_section_paths(void)
 	zhfts__paras_free(&ps);
 }
 
+/* ---- units: the fast path agrees with the full one ---------------------------- */
+
+static void compare_units(struct zhfts_tokenizer *t, const char *s, size_t len)
+{
+	zunits a = {0}, b = {0};
+	CU_ASSERT_FATAL(zhfts__units(t, s, len, &a) == 0);
+	CU_ASSERT_FATAL(zhfts__units_fast(t, s, len, &b) == 0);
+	bool same = a.n == b.n;
+	for (size_t i = 0; same && i < a.n; i++)
+		same = a.u[i].len == b.u[i].len && !memcmp(zunit_text(&a, i), zunit_text(&b, i), a.u[i].len) &&
+		       a.u[i].src_off == b.u[i].src_off && a.u[i].src_len == b.u[i].src_len &&
+		       a.u[i].han == b.u[i].han;
+	if (!same)
+		fprintf(stderr, "\nunits differ (%zu vs %zu) for: %.*s\n", a.n, b.n, (int)(len > 200 ? 200 : len), s);
+	CU_ASSERT(same);
+	zhfts__units_free(&a);
+	zhfts__units_free(&b);
+}
+
+static void test_fast_units(void)
+{
+	struct zhfts_tokenizer t;
+	zerr err;
+	CU_ASSERT_FATAL(zhfts__tokenizer_init(&t, NULL, &err) == 0);
+	static const char *const tricky[] = {
+		"漢\xef\xb8\x80" "字", "カーテンとひらがな", "e中心", "5G基站", "RISC-Ⅴ芯片", "１．２万平方米", "don't 中文",
+		"中_文", "①②③", "㍻年", "a\xcc\x81" "b中", "\xcc\x81" "中", "中\xcc\x81", "，。、“”（）", "   ",
+		"Ｈｅｌｌｏ世界！", "科學城北區", "2020年1.2万", "a.b.c中d.e", "𠀀𠀁汉字", "\xe2\x80\x8b" "中" "\xe2\x80\x8b",
+	};
+	for (size_t i = 0; i < sizeof tricky / sizeof *tricky; i++)
+		compare_units(&t, tricky[i], strlen(tricky[i]));
+	size_t len;
+	char *sample = tu_sample(&len);
+	compare_units(&t, sample, len);
+	free(sample);
+	zhfts__tokenizer_fini(&t);
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("decode", NULL, NULL);
@@ -235,6 +273,8 @@ static void suites(void)
 	CU_add_test(s, "unknown charset", test_unknown_charset);
 	s = CU_add_suite("paragraphs", NULL, NULL);
 	CU_add_test(s, "blank lines, line ends, line mode", test_paragraphs);
+	s = CU_add_suite("units", NULL, NULL);
+	CU_add_test(s, "units without the dictionary equal units with it", test_fast_units);
 	s = CU_add_suite("sections", NULL, NULL);
 	CU_add_test(s, "heading families", test_heading_families);
 	CU_add_test(s, "section paths", test_section_paths);
