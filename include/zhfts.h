@@ -180,9 +180,9 @@ typedef struct zhfts_db zhfts_db;
 /**
  * Opens a database.
  *
- * @p path is a directory (Xapian's glass backend) or a Xapian stub file,
- * which can name remote databases (`remote :tcp HOST PORT`) and several
- * shards; stubs open read-only.
+ * @p path is a directory (Xapian's glass backend) or a Xapian stub file
+ * naming several shards (`auto PATH` lines) or databases served by
+ * xapian-tcpsrv (`remote HOST:PORT` lines); stubs open read-only.
  *
  * @param[out] out     the handle, or NULL on failure; close with zhfts_db_close()
  * @param[in]  path    the database

@@ -2,7 +2,10 @@
  * Stage 5: documents -> Xapian documents, one per paragraph; and the
  * database handle itself (open, settings, add, delete, commit, stats).
  */
+#define _XOPEN_SOURCE 700 /* nftw */
 #include <dirent.h>
+#include <ftw.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -595,6 +598,25 @@ int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *ctx)
 
 /* ---- merging ------------------------------------------------------------------ */
 
+static int asprintf_tmp(char **out, const char *dest)
+{
+	zbuf b = {0};
+	if (zbuf_printf(&b, "%s.merging-%ld", dest, (long)getpid()))
+		return ZHFTS_ENOMEM;
+	*out = zbuf_detach(&b);
+	return *out ? ZHFTS_OK : ZHFTS_ENOMEM;
+}
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 typedef struct dup_ctx {
 	zhfts_db **dbs;
 	size_t n, self;
@@ -656,8 +678,19 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 	for (size_t i = 0; dbs && i < nsources; i++)
 		zhfts_db_close(dbs[i]);
 	free(dbs);
+	/* Compact next to dest and rename, so that a failure (disk full) never
+	 * leaves a half-written database at dest. */
+	char *tmp = NULL;
+	if (rc == ZHFTS_OK && asprintf_tmp(&tmp, dest) != 0)
+		rc = ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK)
-		rc = zx_compact(dest, sources, nsources, &err);
+		rc = zx_compact(tmp, sources, nsources, &err);
+	if (rc == ZHFTS_OK && rename(tmp, dest) != 0)
+		rc = zerr_set(&err, ZHFTS_EIO, "%s: cannot rename the merged database into place: %s", dest,
+		              strerror(errno));
+	if (rc && tmp)
+		remove_tree(tmp);
+	free(tmp);
 	if (rc && errmsg)
 		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
 	return rc;

@@ -144,7 +144,15 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr 
 		return ZHFTS_OK;
 	} catch (...) {
 		delete db;
-		return map_exception(err, path && *path ? path : "database");
+		const char *what = path && *path ? path : "database";
+		int rc = map_exception(err, what);
+		// Xapian's messages often name the path already: say it once.
+		size_t n = strlen(what);
+		if (!strncmp(err->msg, what, n) && !strncmp(err->msg + n, ": ", 2) && strstr(err->msg + n + 2, what))
+			memmove(err->msg, err->msg + n + 2, strlen(err->msg + n + 2) + 1);
+		if (strncmp(err->msg, what, n))
+			zerr_set(err, rc, "%s: %s", what, std::string(err->msg).c_str());
+		return rc;
 	}
 }
 

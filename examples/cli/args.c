@@ -24,6 +24,7 @@ static const struct option {
 	{"color", OPT_COLOR, true},
 	{"colour", OPT_COLOR, true},
 	{"no-traditional", OPT_NO_TRADITIONAL, false},
+	{"jobs", OPT_JOBS, true},
 };
 
 static int parse_count(const char *cmd, const char *name, const char *v, size_t *out)
@@ -49,6 +50,14 @@ static int set_value(const char *cmd, const struct option *o, const char *v, cli
 	case OPT_ENCODING: a->encoding = v; return 0;
 	case OPT_LIMIT: return parse_count(cmd, o->name, v, &a->limit);
 	case OPT_OFFSET: return parse_count(cmd, o->name, v, &a->offset);
+	case OPT_JOBS:
+		if (parse_count(cmd, o->name, v, &a->jobs) != 0)
+			return EXIT_TROUBLE;
+		if (a->jobs == 0) {
+			cli_error("%s: --jobs wants at least 1, not '%s'", cmd, v);
+			return EXIT_TROUBLE;
+		}
+		return 0;
 	case OPT_FORMAT:
 		if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
 			a->json = strcmp(v, "json") == 0;
@@ -88,6 +97,7 @@ int cli_parse(int argc, char **argv, unsigned int allowed, cli_args *a)
 	memset(a, 0, sizeof *a);
 	a->db = env && *env ? env : "./zhfts.db";
 	a->limit = 10;
+	a->jobs = 1;
 	a->pos = argv + 1; /* argv[0], the command name, stays */
 
 	for (int i = 1; i < argc; i++) {

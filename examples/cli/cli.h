@@ -31,7 +31,8 @@ enum {
 	OPT_ALL = 1u << 7,
 	OPT_FORMAT = 1u << 8,
 	OPT_COLOR = 1u << 9,
-	OPT_NO_TRADITIONAL = 1u << 10
+	OPT_NO_TRADITIONAL = 1u << 10,
+	OPT_JOBS = 1u << 11
 };
 
 typedef struct cli_args {
@@ -41,6 +42,7 @@ typedef struct cli_args {
 	bool json;             /* --format json */
 	int color;             /* CLI_COLOR_* */
 	size_t limit, offset;
+	size_t jobs;           /* --jobs, at least 1 */
 	bool lines, quiet, all, no_traditional, help;
 	char **pos;            /* positional arguments (argv, compacted in place) */
 	int npos;

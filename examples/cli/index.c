@@ -2,11 +2,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -14,7 +16,7 @@
 
 static const char usage[] =
 	"usage: zhfts index [--db DIR] [--id ID] [--encoding NAME] [--lines]\n"
-	"                   [--no-traditional] [--quiet] FILE|DIR...\n"
+	"                   [--no-traditional] [--quiet] [--jobs N] FILE|DIR...\n"
 	"\n"
 	"Indexes each file as one document, replacing an earlier version with the\n"
 	"same id.  Directories are walked for *.txt and *.md files.\n"
@@ -25,6 +27,7 @@ static const char usage[] =
 	"  --lines           every non-blank line is a paragraph (new databases only)\n"
 	"  --no-traditional  don't fold Traditional to Simplified (new databases only)\n"
 	"  --quiet           no progress bar and no summary line\n"
+	"  --jobs N          index a new database with N processes (default: 1)\n"
 	"\n"
 	"Ctrl-C stops after the current file and keeps every file indexed so far.\n"
 	"Exit status: 0 if every file was indexed, 2 if any failed or on interrupt.\n";
@@ -279,20 +282,368 @@ static void index_one(zhfts_db *db, const char *path, const char *id,
 		t->fatal = true;
 }
 
+/* One job: files go straight into the database, in the order given. */
+static int index_serial(const cli_args *a, const file_list *files, const zhfts_options *opts,
+                        const zhfts_doc_options *dopts, progress *p, totals *t)
+{
+	zhfts_db *db = NULL;
+	int rc;
+
+	if (cli_open_db(a, ZHFTS_OPEN_CREATE, opts, &db) != 0)
+		return EXIT_TROUBLE;
+	for (size_t i = 0; i < files->n && !interrupted && !t->fatal; i++) {
+		const char *path = files->items[i].path;
+		index_one(db, path, a->id ? a->id : path, dopts, t);
+		p->files_done++;
+		p->bytes_done += files->items[i].size;
+		progress_draw(p, i + 1 == files->n);
+	}
+	progress_clear();
+
+	/* Closing commits: everything indexed so far becomes durable. */
+	rc = zhfts_db_close(db);
+	if (rc != ZHFTS_OK) {
+		cli_error("%s: commit failed, the changes of this run may be lost: %s", a->db,
+		          zhfts_strerror(rc));
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* ---- several jobs: a shard per worker process, merged at the end ---------- */
+
+/* Xapian lets one writer at a time into a database, and its write path is
+ * most of the work; so each worker writes its own shard, and the shards are
+ * merged (compacted) into the new database when all are done. */
+
+/* What a worker tells the parent after each file: small enough (< PIPE_BUF)
+ * that each write arrives whole. */
+typedef struct report {
+	uint64_t size; /* the file's listed size, for the progress bar */
+	totals t;      /* what this one file added */
+} report;
+
+typedef struct worker_pipe {
+	pid_t pid;
+	int fd;      /* read end of the worker's pipe; -1 once it is reaped */
+	report r;    /* the report being read */
+	size_t have; /* bytes of it read so far */
+} worker_pipe;
+
+static int by_size_desc(const void *a, const void *b)
+{
+	const file_entry *x = *(const file_entry *const *)a, *y = *(const file_entry *const *)b;
+
+	if (x->size != y->size)
+		return x->size < y->size ? 1 : -1;
+	return (x > y) - (x < y);
+}
+
+static int by_path(const void *a, const void *b)
+{
+	const file_entry *x = *(const file_entry *const *)a, *y = *(const file_entry *const *)b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x > y) - (x < y);
+}
+
+/* owner[i] is the worker of file i: round robin in decreasing size, so that
+ * the workers get about as many bytes each.  A path listed twice goes to the
+ * worker of its first listing: a replace within one shard rather than the
+ * same id in two shards, which cannot be merged.  NULL if out of memory. */
+static size_t *assign(const file_list *l, size_t jobs)
+{
+	const file_entry **order = malloc(l->n * sizeof *order);
+	size_t *owner = malloc(l->n * sizeof *owner);
+
+	if (!order || !owner) {
+		free(order);
+		free(owner);
+		return NULL;
+	}
+	for (size_t i = 0; i < l->n; i++)
+		order[i] = &l->items[i];
+	qsort(order, l->n, sizeof *order, by_size_desc);
+	for (size_t i = 0; i < l->n; i++)
+		owner[order[i] - l->items] = i % jobs;
+	qsort(order, l->n, sizeof *order, by_path);
+	for (size_t i = 1; i < l->n; i++)
+		if (strcmp(order[i]->path, order[i - 1]->path) == 0)
+			owner[order[i] - l->items] = owner[order[i - 1] - l->items];
+	free(order);
+	return owner;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *b = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, b, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		b += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The worker process: indexes its files into its shard, reporting each file
+ * on @out.  Returns its exit status: 0 once the shard is committed (some files
+ * may have failed; they were reported), else EXIT_TROUBLE. */
+static int worker(const char *shard, const file_list *files, const size_t *owner, size_t self,
+                  const zhfts_options *opts, const zhfts_doc_options *dopts, bool bar, int out)
+{
+	static char errbuf[8192];
+	zhfts_db *db;
+	char *msg = NULL;
+	int rc;
+
+	/* Each message leaves in one write, so lines of two workers don't mix. */
+	setvbuf(stderr, errbuf, _IOFBF, sizeof errbuf);
+	rc = zhfts_db_open(&db, shard, ZHFTS_OPEN_CREATE | ZHFTS_OPEN_NO_SYNC, opts, &msg);
+	if (rc != ZHFTS_OK) {
+		cli_error("%s: %s", shard, msg ? msg : zhfts_strerror(rc));
+		zhfts_free(msg);
+		fflush(stderr);
+		return EXIT_TROUBLE;
+	}
+	for (size_t i = 0; i < files->n && !interrupted; i++) {
+		report r = {files->items[i].size, {0}};
+
+		if (owner[i] != self)
+			continue;
+		cli_progress_shown = bar; /* the parent's bar: a message clears it first */
+		index_one(db, files->items[i].path, files->items[i].path, dopts, &r.t);
+		fflush(stderr);
+		if (write_all(out, &r, sizeof r) != 0 || r.t.fatal)
+			break;
+	}
+	/* Closing commits: the shard holds every file reported as indexed. */
+	rc = zhfts_db_close(db);
+	if (rc != ZHFTS_OK) {
+		cli_error("%s: commit failed: %s", shard, zhfts_strerror(rc));
+		fflush(stderr);
+		return EXIT_TROUBLE;
+	}
+	return 0;
+}
+
+/* Reads what a worker sent into the totals; false once it closed its pipe. */
+static bool drain(worker_pipe *w, totals *t, progress *p)
+{
+	ssize_t got = read(w->fd, (char *)&w->r + w->have, sizeof w->r - w->have);
+
+	if (got < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (got == 0)
+		return false;
+	w->have += (size_t)got;
+	if (w->have == sizeof w->r) {
+		t->documents += w->r.t.documents;
+		t->failed += w->r.t.failed;
+		t->paragraphs += w->r.t.paragraphs;
+		t->replaced += w->r.t.replaced;
+		t->bytes += w->r.t.bytes;
+		t->fatal = t->fatal || w->r.t.fatal;
+		p->files_done++;
+		p->bytes_done += w->r.size;
+		progress_draw(p, p->files_done == p->files);
+		w->have = 0;
+	}
+	return true;
+}
+
+/* Waits for a worker that closed its pipe; true if its shard is good. */
+static bool reap(worker_pipe *w, size_t k)
+{
+	int st;
+
+	close(w->fd);
+	w->fd = -1;
+	while (waitpid(w->pid, &st, 0) < 0) {
+		if (errno != EINTR) {
+			cli_error("index: worker %zu: %s", k + 1, strerror(errno));
+			return false;
+		}
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return true;
+	if (WIFSIGNALED(st))
+		cli_error("index: worker %zu (pid %ld) was killed by signal %d", k + 1, (long)w->pid,
+		          WTERMSIG(st));
+	return false; /* else it said why */
+}
+
+/* Removes a shard: a directory of plain files (Xapian's glass backend). */
+static void remove_shard(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+
+	if (!d) {
+		if (errno != ENOENT)
+			cli_error("%s: %s; remove it by hand", dir, strerror(errno));
+		return;
+	}
+	while ((e = readdir(d)) != NULL) {
+		size_t len = strlen(dir) + strlen(e->d_name) + 2;
+		char *path;
+
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if ((path = malloc(len)) != NULL) {
+			snprintf(path, len, "%s/%s", dir, e->d_name);
+			unlink(path);
+			free(path);
+		}
+	}
+	closedir(d);
+	if (rmdir(dir) != 0)
+		cli_error("%s: %s; remove it by hand", dir, strerror(errno));
+}
+
+/* Several jobs into a new database: fork the workers, gather their reports,
+ * merge their shards into @a->db and remove them.  On Ctrl-C the workers
+ * stop after their current file and the shards (whole documents only) are
+ * merged all the same; if a worker fails, nothing is merged. */
+static int index_parallel(const cli_args *a, const file_list *files, const zhfts_options *opts,
+                          const zhfts_doc_options *dopts, size_t jobs, progress *p, totals *t)
+{
+	worker_pipe *w = calloc(jobs, sizeof *w);
+	struct pollfd *pfd = calloc(jobs, sizeof *pfd);
+	char **shards = calloc(jobs, sizeof *shards);
+	size_t *owner = assign(files, jobs);
+	size_t started = 0, running, base = strlen(a->db);
+	bool broken = false, lost = false, stopping = false;
+	int rc = -1; /* a worker's exit status, in a worker */
+
+	for (size_t k = 0; shards && k < jobs && !broken; k++)
+		broken = !(shards[k] = malloc(base + 64));
+	if (!w || !pfd || !shards || !owner || broken) {
+		cli_error("index: out of memory");
+		broken = true;
+		goto done;
+	}
+	/* The shards sit next to the database: the same file system, so the
+	 * merge reads and writes locally, and a leftover is easy to spot. */
+	while (base > 1 && a->db[base - 1] == '/')
+		base--;
+	for (size_t k = 0; k < jobs; k++)
+		snprintf(shards[k], base + 64, "%.*s.shard-%zu-%ld", (int)base, a->db, k + 1,
+		         (long)getpid());
+
+	fflush(stdout); /* or the workers would write it again */
+	fflush(stderr);
+	for (; started < jobs; started++) {
+		int fds[2];
+		pid_t pid;
+
+		if (pipe(fds) != 0) {
+			cli_error("index: cannot start a worker: %s", strerror(errno));
+			broken = true;
+			break;
+		}
+		if ((pid = fork()) < 0) {
+			cli_error("index: cannot start a worker: %s", strerror(errno));
+			close(fds[0]);
+			close(fds[1]);
+			broken = true;
+			break;
+		}
+		if (pid == 0) {
+			for (size_t k = 0; k < started; k++)
+				close(w[k].fd);
+			close(fds[0]);
+			rc = worker(shards[started], files, owner, started, opts, dopts, p->on, fds[1]);
+			goto done; /* frees the parent's copies: a leak checker sees none */
+		}
+		close(fds[1]);
+		w[started].pid = pid;
+		w[started].fd = fds[0];
+	}
+
+	for (running = started; running > 0;) {
+		if ((interrupted || t->fatal || broken || lost) && !stopping) {
+			/* Ctrl-C on a terminal reached the workers already; kill(1) did not. */
+			stopping = true;
+			for (size_t k = 0; k < started; k++)
+				if (w[k].fd >= 0)
+					kill(w[k].pid, SIGINT);
+		}
+		for (size_t k = 0; k < started; k++) {
+			pfd[k].fd = w[k].fd; /* poll skips the -1 of a reaped worker */
+			pfd[k].events = POLLIN;
+		}
+		if (poll(pfd, started, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			cli_error("index: %s", strerror(errno));
+			broken = true;
+			break;
+		}
+		for (size_t k = 0; k < started; k++) {
+			if (w[k].fd < 0 || !pfd[k].revents || drain(&w[k], t, p))
+				continue;
+			lost = !reap(&w[k], k) || lost;
+			running--;
+		}
+	}
+	for (size_t k = 0; k < started; k++) { /* only after a failed poll */
+		if (w[k].fd >= 0) {
+			kill(w[k].pid, SIGINT);
+			lost = !reap(&w[k], k) || lost;
+		}
+	}
+	progress_clear();
+
+	if (lost)
+		cli_error("index: a worker failed: nothing is written to %s", a->db);
+	broken = broken || lost;
+	if (!broken) {
+		char *msg = NULL;
+		int merged = zhfts_db_merge(a->db, (const char *const *)shards, started, &msg);
+
+		if (merged != ZHFTS_OK) {
+			cli_error("%s: merging the shards failed: %s", a->db,
+			          msg ? msg : zhfts_strerror(merged));
+			broken = true;
+		}
+		zhfts_free(msg);
+	}
+	for (size_t k = 0; k < started; k++)
+		remove_shard(shards[k]);
+done:
+	for (size_t k = 0; shards && k < jobs; k++)
+		free(shards[k]);
+	free(shards);
+	free(owner);
+	free(pfd);
+	free(w);
+	if (rc >= 0)
+		_exit(rc);
+	return broken ? EXIT_TROUBLE : 0;
+}
+
+/* ---- the command ---------------------------------------------------------- */
+
 int cmd_index(int argc, char **argv)
 {
 	cli_args a;
 	file_list files = {0};
 	zhfts_options opts = ZHFTS_OPTIONS_INIT;
 	zhfts_doc_options dopts = ZHFTS_DOC_OPTIONS_INIT;
-	zhfts_db *db = NULL;
 	totals t = {0};
 	progress p = {0};
 	struct sigaction sa, old_int, old_term;
+	struct stat st;
+	size_t jobs;
 	int collect_errors = 0, rc;
 
 	if (cli_parse(argc, argv, OPT_DB | OPT_ID | OPT_ENCODING | OPT_LINES | OPT_QUIET |
-	                                  OPT_NO_TRADITIONAL, &a) != 0)
+	                                  OPT_NO_TRADITIONAL | OPT_JOBS, &a) != 0)
 		return EXIT_TROUBLE;
 	if (a.help) {
 		fputs(usage, stdout);
@@ -319,9 +670,13 @@ int cmd_index(int argc, char **argv)
 	opts.paragraph_mode = a.lines ? ZHFTS_PARAGRAPH_LINE : ZHFTS_DEFAULT;
 	opts.traditional = a.no_traditional ? ZHFTS_OFF : ZHFTS_DEFAULT;
 	dopts.encoding = a.encoding;
-	if (cli_open_db(&a, ZHFTS_OPEN_CREATE, &opts, &db) != 0) {
-		list_free(&files);
-		return EXIT_TROUBLE;
+	jobs = a.jobs < files.n ? a.jobs : files.n;
+	/* Merging builds a new database: an existing one is updated in place, by
+	 * one writer, so that each re-indexed document is replaced atomically. */
+	if (jobs > 1 && stat(a.db, &st) == 0) {
+		cli_error("index: parallel indexing needs a new database and %s exists; using one job",
+		          a.db);
+		jobs = 1;
 	}
 
 	memset(&sa, 0, sizeof sa);
@@ -334,22 +689,13 @@ int cmd_index(int argc, char **argv)
 	p.files = files.n;
 	p.bytes = files.bytes;
 	progress_draw(&p, true);
-	for (size_t i = 0; i < files.n && !interrupted && !t.fatal; i++) {
-		const char *path = files.items[i].path;
-		index_one(db, path, a.id ? a.id : path, &dopts, &t);
-		p.files_done++;
-		p.bytes_done += files.items[i].size;
-		progress_draw(&p, i + 1 == files.n);
-	}
-	progress_clear();
-
-	/* Closing commits: everything indexed so far becomes durable. */
-	rc = zhfts_db_close(db);
+	if (jobs > 1)
+		rc = index_parallel(&a, &files, &opts, &dopts, jobs, &p, &t);
+	else
+		rc = index_serial(&a, &files, &opts, &dopts, &p, &t);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
-	if (rc != ZHFTS_OK) {
-		cli_error("%s: commit failed, the changes of this run may be lost: %s", a.db,
-		          zhfts_strerror(rc));
+	if (rc != 0) {
 		list_free(&files);
 		return EXIT_TROUBLE;
 	}

@@ -36,6 +36,8 @@ int cli_open_db(const cli_args *a, unsigned int flags, const zhfts_options *opts
 	if (rc == ZHFTS_ENOTFOUND)
 		cli_error("%s: no database here (create one with 'zhfts index --db %s FILE')",
 		          a->db, a->db);
+	else if (msg && strncmp(msg, a->db, strlen(a->db)) == 0)
+		cli_error("%s", msg); /* the library's message names the database already */
 	else
 		cli_error("%s: %s", a->db, msg ? msg : zhfts_strerror(rc));
 	zhfts_free(msg);

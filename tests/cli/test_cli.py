@@ -450,6 +450,166 @@ class IndexTest(CliTestCase):
         if fifo in docs:
             self.assertEqual(docs[fifo]["text"], "管道里的段落讲述科学城")
 
+    def variants(self):
+        """A directory of several documents made from the sample: whole, halves,
+        paragraphs reversed, every line a paragraph, a short one.  Returns
+        {path: Sample}."""
+        sample = Sample(SAMPLE)
+        paras = [sample.data[s:e] for s, e in sample.ranges]
+        half = len(paras) // 2
+        docs = {
+            "whole.txt": sample.data,
+            "first-half.txt": b"\n\n".join(paras[:half]) + b"\n",
+            "second-half.md": b"\n\n".join(paras[half:]) + b"\n",
+            "reversed.txt": b"\n\n".join(reversed(paras)) + b"\n",
+            "sub/lines.txt": b"\n\n".join(line for line in sample.data.splitlines()
+                                         if line.strip()) + b"\n",
+            "sub/short.txt": paras[0] + b"\n\n" + paras[-1] + b"\n",
+        }
+        return {self.write("docs/" + name, data): Sample(self.path("docs/" + name))
+                for name, data in docs.items()}
+
+    def doc_paras(self, db, query):
+        return {(h["doc"], h["para"]) for h in self.search_json(db, "--all", query)}
+
+    def assert_no_shards(self):
+        self.assertEqual([n for n in os.listdir(self.tmp) if ".shard-" in n], [])
+
+    def test_jobs_same_results_as_one_job(self):
+        docs = self.variants()
+        one, two = self.path("one.db"), self.path("two.db")
+        out1, _ = self.zhfts("index", "--db", one, "--jobs", "1", self.path("docs"))
+        out2, err2 = self.zhfts("index", "--db", two, "--jobs", "2", self.path("docs"))
+        self.assertEqual(err2, "")
+        self.assert_no_shards()
+        paras = sum(len(s.ranges) for s in docs.values())
+        for out in (out1, out2):
+            self.assertIn(f"indexed {len(docs)} documents, {paras} paragraphs", out)
+        for db in (one, two):
+            out, _ = self.zhfts("stats", "--db", db)
+            self.assertRegex(out, rf"documents\s+{len(docs)}\n")
+            self.assertRegex(out, rf"paragraphs\s+{paras}\n")
+        for query in ["科学城", "养老", "5G"]:
+            with self.subTest(query=query):
+                expected = {(path, p) for path, s in docs.items()
+                            for p in s.matching(lambda t: holds(t, query))}
+                self.assertTrue(expected)
+                self.assertEqual(self.doc_paras(one, query), expected)
+                self.assertEqual(self.doc_paras(two, query), expected)
+        for query in ['"科学城北"', "养老 -驿站", "学位 AND (养老 OR 医院)", "section:任务 发展"]:
+            with self.subTest(query=query):
+                self.assertTrue(self.doc_paras(one, query))
+                self.assertEqual(self.doc_paras(two, query), self.doc_paras(one, query))
+
+    def test_jobs_keep_options_and_report_bad_files(self):
+        docs = self.variants()
+        head = "合法的文字，然后一个坏字节。" * 3
+        self.write("docs/bad.txt", head.encode("utf-8") + b"\xff" + "后文。\n".encode("utf-8"))
+        db = self.path("db")
+        status, out, err = run("index", "--db", db, "--jobs", "3", "--lines", "--no-traditional",
+                               self.path("docs"))
+        self.assertEqual(status, 2)
+        lines = err.splitlines()
+        self.assertEqual(len(lines), 1, err)
+        self.assertIn("bad.txt", lines[0])
+        self.assertIn(str(len(head.encode("utf-8"))), lines[0])
+        self.assertIn("1 failed", out)
+        self.assert_no_shards()
+        out, _ = self.zhfts("stats", "--db", db)
+        self.assertIn("traditional off", out)
+        self.assertIn("per line", out)
+        per_line = {path: Sample(path, per_line=True) for path in docs}
+        expected = {(path, p) for path, s in per_line.items()
+                    for p in s.matching(lambda t: holds(t, "中關村", traditional=False))}
+        self.assertTrue(expected)
+        self.assertEqual(self.doc_paras(db, "中關村"), expected)
+
+    def test_jobs_on_existing_database_fall_back_to_one(self):
+        docs = self.variants()
+        db = self.path("db")
+        whole = self.path("docs/whole.txt")
+        self.zhfts("index", "--quiet", "--db", db, whole)
+        out, err = self.zhfts("index", "--db", db, "--jobs", "2", self.path("docs"))
+        self.assertEqual(len(err.splitlines()), 1, err)
+        self.assertIn("new database", err)
+        self.assertIn(f"replaced {len(docs[whole].ranges)} old paragraphs", out)
+        self.assert_no_shards()
+        expected = {(path, p) for path, s in docs.items()
+                    for p in s.matching(lambda t: holds(t, "养老"))}
+        self.assertEqual(self.doc_paras(db, "养老"), expected)
+
+    def test_jobs_usage_errors(self):
+        doc = self.write("a.txt", "科学城建设稳步推进。\n")
+        db = self.path("db")
+        for args in [["--jobs", "0"], ["--jobs", "two"], ["--jobs", "-1"], ["--jobs=1.5"],
+                     ["--jobs", ""], ["--jobs"]]:
+            with self.subTest(args=args):
+                status, out, err = run("index", "--db", db, doc, *args)
+                self.assertEqual(status, 2)
+                self.assertIn("--jobs", err)
+                self.assertFalse(os.path.exists(db))
+
+    def start_jobs_on_fifo(self, db):
+        """zhfts index --jobs 2 on a file and a FIFO; returns (process, fifo, file).
+        The FIFO is the smaller, so it goes to the second worker."""
+        first = self.write("first.txt", "第一个文件讲述科学城。\n\n它有两段，也讲述科学城。\n")
+        fifo = self.path("pipe.txt")
+        os.mkfifo(fifo)
+        e = dict(os.environ)
+        e.pop("ZHFTS_DB", None)
+        p = subprocess.Popen(WRAP + [ZHFTS, "index", "--db", db, "--jobs", "2", first, fifo],
+                             env=e, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        return p, fifo, first
+
+    def test_jobs_interrupt_merges_complete_documents(self):
+        db = self.path("db")
+        p, fifo, first = self.start_jobs_on_fifo(db)
+        with open(fifo, "wb") as w:  # returns once a worker opened it
+            w.write("管道里的段落讲述科学城".encode("utf-8"))
+            w.flush()
+            p.send_signal(signal.SIGINT)  # the parent only: it tells the workers
+        out, err = p.communicate(timeout=600)
+        self.assertEqual(p.returncode, 2, err)
+        self.assertIn("interrupted", err.decode("utf-8"))
+        self.assert_no_shards()
+        docs = {}
+        for h in self.search_json(db, "--all", "科学城"):
+            docs.setdefault(h["doc"], []).append(h["para"])
+        if first in docs:
+            self.assertEqual(sorted(docs[first]), [1, 2])
+        if fifo in docs:
+            (h,) = self.search_json(db, "管道")
+            self.assertEqual(h["text"], "管道里的段落讲述科学城")
+
+    @staticmethod
+    def has_open(pid, path):
+        """Whether process pid has path open (False if it is gone)."""
+        try:
+            fds = [os.path.join(f"/proc/{pid}/fd", fd) for fd in os.listdir(f"/proc/{pid}/fd")]
+            return any(os.path.realpath(fd) == os.path.realpath(path) for fd in fds)
+        except OSError:
+            return False
+
+    def test_jobs_killed_worker_nothing_merged(self):
+        db = self.path("db")
+        p, fifo, first = self.start_jobs_on_fifo(db)
+        children = f"/proc/{p.pid}/task/{p.pid}/children"
+        with open(fifo, "wb") as w:  # returns once the second worker opened it
+            if not os.path.exists(children):
+                p.kill()
+                p.communicate()
+                self.skipTest("no " + children)
+            with open(children) as f:
+                pids = [int(x) for x in f.read().split()]
+            reader = [pid for pid in pids if self.has_open(pid, fifo)]
+            self.assertEqual(len(reader), 1, pids)
+            os.kill(reader[0], signal.SIGKILL)
+        out, err = p.communicate(timeout=600)
+        self.assertEqual(p.returncode, 2, err)
+        self.assertIn("killed", err.decode("utf-8"))
+        self.assertFalse(os.path.exists(db))
+        self.assert_no_shards()
+
     def test_help_and_version(self):
         out, _ = self.zhfts("--version")
         self.assertRegex(out, r"^zhfts \d+\.\d+\.\d+")
