@@ -1,0 +1,174 @@
+/*
+ * zhfts through its public API.  Whole files go in (zhfts splits paragraphs);
+ * hits come back as (document id, byte offset), mapped to global ids.
+ *
+ * With jobs > 1 each worker thread writes its own database (PATH/shard-K) and
+ * PATH/stub lists them; searches open the stub.  The public API has no merge,
+ * so this is how a caller uses every core today.
+ */
+#include "engine.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zhfts.h>
+
+typedef struct shard_job {
+	const bench_corpus *c;
+	char path[4096];
+	pthread_mutex_t *lock;
+	size_t *next;   /* next (copy * nfiles + file) to index, shared */
+	int failed;
+} shard_job;
+
+static void *index_worker(void *arg)
+{
+	shard_job *j = arg;
+	const bench_corpus *c = j->c;
+	zhfts_db *db;
+	char *err = NULL;
+	zhfts_options opts = ZHFTS_OPTIONS_INIT;
+	/* an experiment knob (bytes of text between commits), not used by run.sh */
+	const char *ac = getenv("ZHFTS_BENCH_AUTO_COMMIT");
+	if (ac)
+		opts.auto_commit_bytes = (size_t)strtoull(ac, NULL, 10);
+	int rc = zhfts_db_open(&db, j->path, ZHFTS_OPEN_CREATE | ZHFTS_OPEN_OVERWRITE | ZHFTS_OPEN_NO_SYNC,
+	                       &opts, &err);
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: %s: %s\n", j->path, err ? err : zhfts_strerror(rc));
+		zhfts_free(err);
+		j->failed = 1;
+		return NULL;
+	}
+	size_t total = (size_t)c->copies * c->nfiles;
+	for (;;) {
+		pthread_mutex_lock(j->lock);
+		size_t k = (*j->next)++;
+		pthread_mutex_unlock(j->lock);
+		if (k >= total)
+			break;
+		size_t file = k % c->nfiles;
+		char id[4200];
+		bench_doc_id(c, (unsigned)(k / c->nfiles), file, id, sizeof id);
+		rc = zhfts_db_add_document(db, id, c->files[file].data, c->files[file].len, NULL, NULL);
+		if (rc != ZHFTS_OK) {
+			fprintf(stderr, "zhfts: %s: %s\n", id, zhfts_db_errmsg(db));
+			j->failed = 1;
+			break;
+		}
+	}
+	rc = zhfts_db_close(db);
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: %s: closing: %s\n", j->path, zhfts_strerror(rc));
+		j->failed = 1;
+	}
+	return NULL;
+}
+
+static int zhfts_build(const bench_corpus *c, const char *path, int jobs)
+{
+	char cmd[4200];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", path);
+	if (system(cmd) != 0)
+		return -1;
+	if (jobs < 1)
+		jobs = 1;
+	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	size_t next = 0;
+	shard_job *j = calloc((size_t)jobs, sizeof *j);
+	pthread_t *t = calloc((size_t)jobs, sizeof *t);
+	if (jobs > 1 && mkdir(path, 0777) != 0) {
+		perror(path);
+		return -1;
+	}
+	for (int i = 0; i < jobs; i++) {
+		j[i].c = c;
+		j[i].lock = &lock;
+		j[i].next = &next;
+		if (jobs == 1)
+			snprintf(j[i].path, sizeof j[i].path, "%s", path);
+		else
+			snprintf(j[i].path, sizeof j[i].path, "%s/shard-%d", path, i);
+		pthread_create(&t[i], NULL, index_worker, &j[i]);
+	}
+	int failed = 0;
+	for (int i = 0; i < jobs; i++) {
+		pthread_join(t[i], NULL);
+		failed |= j[i].failed;
+	}
+	if (jobs > 1 && !failed) {
+		/* a Xapian stub: one shard per line, paths relative to the stub */
+		char stub[4200];
+		snprintf(stub, sizeof stub, "%s/stub", path);
+		FILE *fp = fopen(stub, "w");
+		for (int i = 0; fp && i < jobs; i++)
+			fprintf(fp, "auto shard-%d\n", i);
+		if (!fp || fclose(fp) != 0)
+			failed = 1;
+	}
+	free(j);
+	free(t);
+	return failed ? -1 : 0;
+}
+
+typedef struct zh_handle {
+	const bench_corpus *c;
+	zhfts_db *db;
+} zh_handle;
+
+static void *zhfts_open(const bench_corpus *c, const char *path)
+{
+	char stub[4200];
+	struct stat st;
+	snprintf(stub, sizeof stub, "%s/stub", path);
+	if (stat(stub, &st) == 0)
+		path = stub;
+	zh_handle *h = calloc(1, sizeof *h);
+	char *err = NULL;
+	int rc = zhfts_db_open(&h->db, path, ZHFTS_OPEN_READONLY, NULL, &err);
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: %s: %s\n", path, err ? err : zhfts_strerror(rc));
+		zhfts_free(err);
+		free(h);
+		return NULL;
+	}
+	h->c = c;
+	return h;
+}
+
+static int zhfts_search(void *vh, const bench_query *q, size_t limit, bench_hits *out)
+{
+	zh_handle *h = vh;
+	char *qs = bench_query_string(q);
+	zhfts_search_options opts = ZHFTS_SEARCH_OPTIONS_INIT;
+	opts.limit = limit ? limit : SIZE_MAX;
+	zhfts_results *res = NULL;
+	int rc = zhfts_db_search(h->db, qs, strlen(qs), &opts, &res);
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: query '%s': %s\n", qs, zhfts_db_errmsg(h->db));
+		free(qs);
+		return -1;
+	}
+	size_t n = zhfts_results_count(res);
+	for (size_t i = 0; i < n; i++) {
+		const zhfts_hit *hit = zhfts_results_hit(res, i);
+		bench_hits_push(out, bench_para_lookup(h->c, hit->doc, hit->offset));
+	}
+	zhfts_results_free(res);
+	free(qs);
+	return 0;
+}
+
+static void zhfts_close(void *vh)
+{
+	zh_handle *h = vh;
+	if (h) {
+		zhfts_db_close(h->db);
+		free(h);
+	}
+}
+
+const bench_engine bench_engine_zhfts = {"zhfts", zhfts_build, zhfts_open, zhfts_search, zhfts_close};
