@@ -83,6 +83,8 @@ static int on_hit(void *ctx, double weight, const char *data, size_t len)
 	h->section = zhfts__strndup(r.section, r.section_len);
 	h->text = zhfts__strndup(r.text, r.text_len);
 	int rc = h->doc && h->section && h->text ? ZHFTS_OK : ZHFTS_ENOMEM;
+	if (rc == ZHFTS_OK && !c->q && !(h->snippet = zhfts__strdup("")))
+		rc = ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && c->q) {
 		const zhfts_search_options *o = c->opts;
 		rc = zhfts__find_spans(&c->db->tok, c->q, r.text, r.text_len, &c->units, &c->spans);
@@ -144,6 +146,8 @@ int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
 	if (!res)
 		rc = ZHFTS_ENOMEM;
 	collect c = {.db = db, .res = res, .q = &q, .opts = &o, .rank = o.offset};
+	if (o.flags & ZHFTS_SEARCH_NO_SNIPPETS)
+		c.q = NULL;
 	if (rc == ZHFTS_OK)
 		rc = zx_search(db->x, q.root, o.offset, limit, check, on_hit, &c, &res->estimate,
 		               &res->lower, &res->upper, &db->err);

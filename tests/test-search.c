@@ -551,6 +551,18 @@ static void test_paging_and_totals(void)
 			}
 			zhfts_results_free(page);
 		}
+		/* Without snippets: the same hits, no spans, empty snippets. */
+		o.offset = 0;
+		o.limit = SIZE_MAX;
+		o.flags = ZHFTS_SEARCH_NO_SNIPPETS;
+		zhfts_results *bare;
+		CU_ASSERT_FATAL(zhfts_db_search(db, qs[i], strlen(qs[i]), &o, &bare) == 0);
+		CU_ASSERT_EQUAL(zhfts_results_count(bare), n);
+		for (size_t k = 0; k < zhfts_results_count(bare); k++) {
+			const zhfts_hit *p = zhfts_results_hit(bare, k), *a = zhfts_results_hit(all, k);
+			CU_ASSERT(!strcmp(p->doc, a->doc) && p->para == a->para && p->nspans == 0 && !strcmp(p->snippet, ""));
+		}
+		zhfts_results_free(bare);
 		/* Scores never increase down the list. */
 		for (size_t k = 1; k < n; k++)
 			CU_ASSERT(zhfts_results_hit(all, k)->score <= zhfts_results_hit(all, k - 1)->score);
