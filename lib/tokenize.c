@@ -58,6 +58,21 @@ static bool is_mark(UChar32 c)
 	return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK;
 }
 
+/* Could this non-word turn into Han text under NFKC?  Only compatibility
+ * characters can: CJK radicals, enclosed and squared ideographs. */
+static bool maybe_han(const char *s, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		UChar32 c;
+		U8_NEXT((const uint8_t *)s, i, len, c);
+		if ((c >= 0x2e80 && c <= 0x2fdf) || (c >= 0x3190 && c <= 0x319f) || (c >= 0x3200 && c <= 0x33ff) ||
+		    (c >= 0x1f200 && c <= 0x1f2ff))
+			return true;
+	}
+	return false;
+}
+
 static size_t count_cps(const char *s, size_t len)
 {
 	size_t n = 0;
@@ -166,11 +181,21 @@ static int scan_text(struct zhfts_tokenizer *t, const char *s, size_t len, emit_
 	int32_t p = ubrk_first(t->bi), q;
 	while (rc == ZHFTS_OK && (q = ubrk_next(t->bi)) != UBRK_DONE) {
 		int32_t status = ubrk_getRuleStatus(t->bi);
-		if (status >= UBRK_WORD_NONE_LIMIT) {
+		/* Not a word for ICU, but maybe a Han character after normalization
+		 * (Kangxi radicals such as U+2F00 are NFKC-equivalent to 一). */
+		bool han_only = status < UBRK_WORD_NONE_LIMIT;
+		if (!han_only || maybe_han(s + p, (size_t)(q - p))) {
 			rc = zhfts__normalize(&t->norm, s + p, (size_t)(q - p), &t->scratch);
 			size_t nu = 0;
 			if (rc == ZHFTS_OK)
 				rc = cut(&sc, &nu, s + p, (size_t)(q - p), (size_t)p, t->scratch.data, t->scratch.len);
+			if (han_only) {
+				size_t m = 0;
+				for (size_t i = 0; i < nu; i++)
+					if (sc.u[i].han)
+						sc.u[m++] = sc.u[i];
+				nu = m;
+			}
 			if (rc == ZHFTS_OK && nu) {
 				ztoken tok = {0, (uint32_t)nu, (uint32_t)p, (uint32_t)(q - p),
 				              kind_of(status, sc.u, nu, t->scratch.data)};

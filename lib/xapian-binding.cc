@@ -105,6 +105,29 @@ Xapian::Query build(const zqnode *n)
 	return Xapian::Query(op, kids.begin(), kids.end());
 }
 
+// Readers race the writer's commits: Xapian then throws DatabaseModifiedError,
+// and the answer is to reopen and carry on.  `op` is retried from where it
+// got to (it keeps its own position), at most a few times.
+template <typename Op>
+int with_reopen(zx_db *db, zerr *err, const char *what, Op op)
+{
+	for (int attempt = 0;; attempt++) {
+		try {
+			return op();
+		} catch (const Xapian::DatabaseModifiedError &) {
+			if (attempt >= 5)
+				return map_exception(err, what);
+			try {
+				db->rd.reopen();
+			} catch (...) {
+				return map_exception(err, what);
+			}
+		} catch (...) {
+			return map_exception(err, what);
+		}
+	}
+}
+
 } // namespace
 
 extern "C" {
@@ -203,7 +226,7 @@ int zx_reopen(zx_db *db, zerr *err)
 int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
 {
 	*value = nullptr;
-	try {
+	return with_reopen(db, err, "reading database settings", [&] {
 		std::string v = db->rd.get_metadata(key);
 		char *p = static_cast<char *>(malloc(v.size() + 1));
 		if (!p)
@@ -211,10 +234,8 @@ int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
 		memcpy(p, v.data(), v.size());
 		p[v.size()] = '\0';
 		*value = p;
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "reading database settings");
-	}
+		return int(ZHFTS_OK);
+	});
 }
 
 int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err)
@@ -345,92 +366,83 @@ int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err)
 
 int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
 {
-	try {
+	return with_reopen(db, err, "count", [&] {
 		*out = db->rd.get_doccount();
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "count");
-	}
+		return int(ZHFTS_OK);
+	});
 }
 
 int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err)
 {
-	try {
+	return with_reopen(db, err, "term frequency", [&] {
 		*out = db->rd.get_termfreq(std::string(term, len));
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "term frequency");
-	}
+		return int(ZHFTS_OK);
+	});
 }
 
 int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, zx_term_fn fn, void *ctx, zerr *err)
 {
-	try {
-		std::string p(prefix, prefix_len);
-		for (auto t = db->rd.allterms_begin(p); t != db->rd.allterms_end(p); ++t) {
-			std::string s = *t;
-			int rc = fn(ctx, s.data(), s.size(), t.get_termfreq());
+	std::string p(prefix, prefix_len), last;
+	bool started = false;
+	return with_reopen(db, err, "listing terms", [&] {
+		auto t = db->rd.allterms_begin(p);
+		if (started)
+			t.skip_to(last + std::string(1, '\0')); // resume after the last term delivered
+		for (; t != db->rd.allterms_end(p); ++t) {
+			last = *t;
+			started = true;
+			int rc = fn(ctx, last.data(), last.size(), t.get_termfreq());
 			if (rc)
 				return rc;
 		}
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "listing terms");
-	}
+		return int(ZHFTS_OK);
+	});
 }
 
 int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err)
 {
-	try {
-		std::string t(term, len);
-		for (auto p = db->rd.postlist_begin(t); p != db->rd.postlist_end(t); ++p) {
-			std::string data = db->rd.get_document(*p).get_data();
-			int rc = fn(ctx, 0.0, data.data(), data.size());
-			if (rc)
-				return rc;
-		}
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "reading document");
-	}
+	// Read from one snapshot, then deliver: a retry after a concurrent commit
+	// starts over, so a replaced document is never seen half old, half new.
+	std::string t(term, len);
+	std::vector<std::string> docs;
+	int rc = with_reopen(db, err, "reading document", [&] {
+		docs.clear();
+		for (auto p = db->rd.postlist_begin(t); p != db->rd.postlist_end(t); ++p)
+			docs.push_back(db->rd.get_document(*p).get_data());
+		return int(ZHFTS_OK);
+	});
+	for (size_t i = 0; rc == ZHFTS_OK && i < docs.size(); i++)
+		rc = fn(ctx, 0.0, docs[i].data(), docs[i].size());
+	return rc;
 }
 
 int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
               zx_data_fn fn, void *ctx, uint64_t *estimate, uint64_t *lower, uint64_t *upper,
               zerr *err)
 {
-	// A reader can race a writer's commit; reopening gives a consistent view.
-	for (int attempt = 0;; attempt++) {
-		try {
-			Xapian::Enquire enq(db->rd);
-			enq.set_query(build(q));
-			enq.set_weighting_scheme(Xapian::BM25Weight());
-			Xapian::doccount maxitems = max > db->rd.get_doccount() ? db->rd.get_doccount()
-			                                                        : (Xapian::doccount)max;
-			Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
-			                               (Xapian::doccount)check_at_least);
-			*estimate = ms.get_matches_estimated();
-			*lower = ms.get_matches_lower_bound();
-			*upper = ms.get_matches_upper_bound();
-			for (auto it = ms.begin(); it != ms.end(); ++it) {
-				std::string data = it.get_document().get_data();
-				int rc = fn(ctx, it.get_weight(), data.data(), data.size());
-				if (rc)
-					return rc;
-			}
-			return ZHFTS_OK;
-		} catch (const Xapian::DatabaseModifiedError &) {
-			if (attempt >= 3)
-				return map_exception(err, "search");
-			try {
-				db->rd.reopen();
-			} catch (...) {
-				return map_exception(err, "search");
-			}
-		} catch (...) {
-			return map_exception(err, "search");
-		}
-	}
+	// The hits are read completely before the callbacks see them, so that a
+	// retry after a concurrent commit never delivers a hit twice.
+	std::vector<std::pair<double, std::string>> hits;
+	int rc = with_reopen(db, err, "search", [&] {
+		hits.clear();
+		Xapian::Enquire enq(db->rd);
+		enq.set_query(build(q));
+		enq.set_weighting_scheme(Xapian::BM25Weight());
+		Xapian::doccount total = db->rd.get_doccount();
+		Xapian::doccount maxitems = max > total ? total : (Xapian::doccount)max;
+		Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
+		                               (Xapian::doccount)check_at_least);
+		*estimate = ms.get_matches_estimated();
+		*lower = ms.get_matches_lower_bound();
+		*upper = ms.get_matches_upper_bound();
+		hits.reserve(ms.size());
+		for (auto it = ms.begin(); it != ms.end(); ++it)
+			hits.emplace_back(it.get_weight(), it.get_document().get_data());
+		return int(ZHFTS_OK);
+	});
+	for (size_t i = 0; rc == ZHFTS_OK && i < hits.size(); i++)
+		rc = fn(ctx, hits[i].first, hits[i].second.data(), hits[i].second.size());
+	return rc;
 }
 
 int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err)

@@ -85,7 +85,8 @@ typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t term
 int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, zx_term_fn fn, void *ctx, zerr *err);
 
 typedef int (*zx_data_fn)(void *ctx, double weight, const char *data, size_t len);
-/* The data of every document indexed by term, in docid order. */
+/* The data of every document indexed by term, in docid order, all read
+ * from one snapshot of the database. */
 int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err);
 
 /* Runs a query: fn gets each hit of [first, first + max) in rank order. */
