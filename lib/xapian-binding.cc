@@ -7,6 +7,7 @@
 #include <xapian.h>
 
 #include <cerrno>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -105,9 +106,11 @@ Xapian::Query build(const zqnode *n)
 	return Xapian::Query(op, kids.begin(), kids.end());
 }
 
-// Readers race the writer's commits: Xapian then throws DatabaseModifiedError,
-// and the answer is to reopen and carry on.  `op` is retried from where it
-// got to (it keeps its own position), at most a few times.
+// Readers race the writer's commits: Xapian then throws DatabaseModifiedError
+// (and, when blocks of the revision being read were already reused by a
+// second commit, other DatabaseErrors: "corrupt", "EOF reading block"), and
+// the answer is to reopen and try again.  Damage that persists through
+// several reopens is reported.
 template <typename Op>
 int with_reopen(zx_db *db, zerr *err, const char *what, Op op)
 {
@@ -115,13 +118,22 @@ int with_reopen(zx_db *db, zerr *err, const char *what, Op op)
 		try {
 			return op();
 		} catch (const Xapian::DatabaseModifiedError &) {
-			if (attempt >= 5)
+			if (attempt >= 8)
 				return map_exception(err, what);
-			try {
-				db->rd.reopen();
-			} catch (...) {
+		} catch (const Xapian::DatabaseError &) {
+			// Corrupt blocks or reads past the end: a reader that fell two
+			// commits behind; a writer's own view never does.
+			if (attempt >= 8 || db->writable)
 				return map_exception(err, what);
-			}
+		} catch (...) {
+			return map_exception(err, what);
+		}
+		try {
+			if (attempt > 2)
+				usleep(1000u << (attempt - 2));
+			db->rd.reopen();
+		} catch (const Xapian::DatabaseError &) {
+			// tried again at the top
 		} catch (...) {
 			return map_exception(err, what);
 		}
@@ -215,12 +227,10 @@ int zx_commit(zx_db *db, zerr *err)
 
 int zx_reopen(zx_db *db, zerr *err)
 {
-	try {
+	return with_reopen(db, err, "reopen", [&] {
 		db->rd.reopen();
-		return ZHFTS_OK;
-	} catch (...) {
-		return map_exception(err, "reopen");
-	}
+		return int(ZHFTS_OK);
+	});
 }
 
 int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
