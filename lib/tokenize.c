@@ -58,8 +58,9 @@ static bool is_mark(UChar32 c)
 	return t == U_NON_SPACING_MARK || t == U_ENCLOSING_MARK || t == U_COMBINING_SPACING_MARK;
 }
 
-/* Could this non-word turn into Han text under NFKC?  Only compatibility
- * characters can: CJK radicals, enclosed and squared ideographs. */
+/* Is there Han text in this non-word, or could there be after NFKC?
+ * Compatibility characters can: CJK radicals, enclosed and squared
+ * ideographs. */
 static bool maybe_han(const char *s, size_t len)
 {
 	size_t i = 0;
@@ -67,8 +68,8 @@ static bool maybe_han(const char *s, size_t len)
 		UChar32 c;
 		U8_NEXT((const uint8_t *)s, i, len, c);
 		if ((c >= 0x2e80 && c <= 0x2fdf) || (c >= 0x3190 && c <= 0x319f) || (c >= 0x3200 && c <= 0x33ff) ||
-		    (c >= 0x1f200 && c <= 0x1f2ff))
-			return true;
+		    (c >= 0x1f200 && c <= 0x1f2ff) || splits(c))
+			return true; /* splits(): a lone 々, which ICU leaves out */
 	}
 	return false;
 }

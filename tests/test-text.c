@@ -252,7 +252,7 @@ static void test_fast_units(void)
 	static const char *const tricky[] = {
 		"漢\xef\xb8\x80" "字", "カーテンとひらがな", "e中心", "5G基站", "RISC-Ⅴ芯片", "１．２万平方米", "don't 中文",
 		"中_文", "①②③", "㍻年", "a\xcc\x81" "b中", "\xcc\x81" "中", "中\xcc\x81", "，。、“”（）", "   ",
-		"Ｈｅｌｌｏ世界！", "科學城北區", "2020年1.2万", "a.b.c中d.e", "𠀀𠀁汉字", "\xe2\x80\x8b" "中" "\xe2\x80\x8b", "⼀⼆ ⿰ ㊀㈠ 🈀",
+		"Ｈｅｌｌｏ世界！", "科學城北區", "2020年1.2万", "a.b.c中d.e", "𠀀𠀁汉字", "\xe2\x80\x8b" "中" "\xe2\x80\x8b", "⼀⼆ ⿰ ㊀㈠ 🈀", "々", "，々。", "时々",
 	};
 	for (size_t i = 0; i < sizeof tricky / sizeof *tricky; i++)
 		compare_units(&t, tricky[i], strlen(tricky[i]));
