@@ -175,7 +175,11 @@ typedef struct zhfts_db zhfts_db;
 #define ZHFTS_OPEN_CREATE 0x2u    /**< create it if missing (implies WRITE) */
 #define ZHFTS_OPEN_OVERWRITE 0x4u /**< start from an empty database (implies WRITE) */
 #define ZHFTS_OPEN_NO_SYNC 0x8u   /**< don't fsync on commit: for bulk loads that can be redone */
-#define ZHFTS_OPEN_INMEMORY 0x10u /**< an in-memory database; path is ignored (implies WRITE) */
+#define ZHFTS_OPEN_INMEMORY 0x10u /**< a private scratch database, gone on close; path is
+                                        ignored (implies WRITE).  It lives in a temporary
+                                        directory ($TMPDIR, else /tmp): Xapian's in-memory
+                                        backend has no transactions and is very slow on big
+                                        paragraphs. */
 
 /**
  * Opens a database.

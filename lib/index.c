@@ -157,6 +157,34 @@ static int resolve_settings(zhfts_db *db, const zhfts_options *opts, const char 
 
 /* ---- open and close ----------------------------------------------------------*/
 
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* A scratch database for ZHFTS_OPEN_INMEMORY: a glass database in a new
+ * temporary directory, removed on close.  Xapian's own in-memory backend
+ * has no transactions and takes minutes over a paragraph of a megabyte. */
+static int make_scratch(zhfts_db *db)
+{
+	const char *base = getenv("TMPDIR");
+	zbuf b = {0};
+	if (zbuf_printf(&b, "%s/zhfts-scratch-XXXXXX", base && *base ? base : "/tmp"))
+		return ZHFTS_ENOMEM;
+	if (!mkdtemp(b.data)) {
+		int e = errno;
+		zbuf_free(&b);
+		return zerr_set(&db->err, ZHFTS_EIO, "cannot make a scratch database directory: %s", strerror(e));
+	}
+	db->scratch_dir = zbuf_detach(&b);
+	return db->scratch_dir ? ZHFTS_OK : ZHFTS_ENOMEM;
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
@@ -166,9 +194,7 @@ static void sleep_ms(unsigned ms)
 static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
 {
 	enum zx_mode mode = ZX_READ;
-	if (flags & ZHFTS_OPEN_INMEMORY)
-		mode = ZX_INMEMORY;
-	else if (flags & ZHFTS_OPEN_OVERWRITE)
+	if (flags & (ZHFTS_OPEN_OVERWRITE | ZHFTS_OPEN_INMEMORY))
 		mode = ZX_OVERWRITE;
 	else if (flags & ZHFTS_OPEN_CREATE)
 		mode = ZX_CREATE;
@@ -181,7 +207,7 @@ static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
 	}
 	unsigned waited = 0;
 	for (;;) {
-		int rc = zx_open(&db->x, path, mode, flags & ZHFTS_OPEN_NO_SYNC, &db->err);
+		int rc = zx_open(&db->x, path, mode, flags & (ZHFTS_OPEN_NO_SYNC | ZHFTS_OPEN_INMEMORY), &db->err);
 		if (rc != ZHFTS_ELOCKED || waited >= db->settings.lock_timeout_ms)
 			return rc;
 		unsigned step = db->settings.lock_timeout_ms - waited < 20 ? db->settings.lock_timeout_ms - waited : 20;
@@ -217,7 +243,9 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 	db->settings.lock_timeout_ms = opts ? opts->lock_timeout_ms : 0;
 	char *stored = NULL;
 	int rc = db->path ? ZHFTS_OK : ZHFTS_ENOMEM;
-	rc = rc ? rc : open_xapian(db, db->path, flags);
+	if (rc == ZHFTS_OK && (flags & ZHFTS_OPEN_INMEMORY))
+		rc = make_scratch(db);
+	rc = rc ? rc : open_xapian(db, db->scratch_dir ? db->scratch_dir : db->path, flags);
 	rc = rc ? rc : zx_metadata_get(db->x, SETTINGS_KEY, &stored, &db->err);
 	if (rc == ZHFTS_OK && !*stored) {
 		/* A new database, or a directory that holds something else. */
@@ -244,6 +272,9 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 		zx_close(db->x, &dummy);
 		db->x = NULL;
 		zhfts__tokenizer_fini(&db->tok);
+		if (db->scratch_dir)
+			remove_tree(db->scratch_dir);
+		free(db->scratch_dir);
 		free(db->path);
 		free(db);
 		return rc;
@@ -258,6 +289,9 @@ int zhfts_db_close(zhfts_db *db)
 	if (!db)
 		return ZHFTS_OK;
 	int rc = zx_close(db->x, &db->err);
+	if (db->scratch_dir)
+		remove_tree(db->scratch_dir);
+	free(db->scratch_dir);
 	zhfts__tokenizer_fini(&db->tok);
 	zhfts__units_free(&db->units);
 	free(db->path);
@@ -488,7 +522,7 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	zhfts__decoded_free(&d);
 	if (rc == ZHFTS_OK) {
 		db->pending_bytes += len;
-		if (db->pending_bytes >= db->auto_commit_bytes && !(db->flags & ZHFTS_OPEN_INMEMORY))
+		if (db->pending_bytes >= db->auto_commit_bytes)
 			rc = zhfts_db_commit(db);
 	}
 	return rc;
@@ -607,15 +641,6 @@ static int asprintf_tmp(char **out, const char *dest)
 	return *out ? ZHFTS_OK : ZHFTS_ENOMEM;
 }
 
-static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	return remove(path);
-}
-
-static void remove_tree(const char *path)
-{
-	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 typedef struct dup_ctx {
 	zhfts_db **dbs;

@@ -22,7 +22,6 @@ struct zx_db {
 	Xapian::WritableDatabase wr;  // valid when writable
 	bool writable = false;
 	bool in_txn = false;
-	bool inmemory = false; // no transactions: changes apply one by one
 };
 
 struct zx_doc {
@@ -155,11 +154,6 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr 
 		case ZX_READ:
 			db->rd = Xapian::Database(path);
 			break;
-		case ZX_INMEMORY:
-			db->wr = Xapian::WritableDatabase(std::string(), Xapian::DB_BACKEND_INMEMORY);
-			db->writable = true;
-			db->inmemory = true;
-			break;
 		case ZX_OPEN:
 			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_OPEN);
 			db->writable = true;
@@ -199,8 +193,7 @@ int zx_close(zx_db *db, zerr *err)
 	try {
 		if (db->writable) {
 			if (db->in_txn)
-				if (!db->inmemory)
-			db->wr.cancel_transaction();
+				db->wr.cancel_transaction();
 			db->wr.close();
 		}
 	} catch (...) {
@@ -307,8 +300,7 @@ void zx_doc_free(zx_doc *d)
 int zx_txn_begin(zx_db *db, zerr *err)
 {
 	try {
-		if (!db->inmemory)
-			db->wr.begin_transaction(false);
+		db->wr.begin_transaction(false);
 		db->in_txn = true;
 		return ZHFTS_OK;
 	} catch (...) {
@@ -320,8 +312,7 @@ int zx_txn_commit(zx_db *db, zerr *err)
 {
 	try {
 		db->in_txn = false;
-		if (!db->inmemory)
-			db->wr.commit_transaction();
+		db->wr.commit_transaction();
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "end transaction");
@@ -332,8 +323,7 @@ int zx_txn_cancel(zx_db *db, zerr *err)
 {
 	try {
 		db->in_txn = false;
-		if (!db->inmemory)
-			db->wr.cancel_transaction();
+		db->wr.cancel_transaction();
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "cancel transaction");
@@ -342,8 +332,6 @@ int zx_txn_cancel(zx_db *db, zerr *err)
 
 int zx_rollback(zx_db *db, zerr *err)
 {
-	if (db->inmemory)
-		return zerr_set(err, ZHFTS_ERROR, "rollback: in-memory databases apply changes at once");
 	try {
 		// Cancelling an unflushed transaction discards all that is uncommitted.
 		db->wr.begin_transaction(false);

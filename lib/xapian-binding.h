@@ -49,7 +49,7 @@ typedef struct zqnode {
 typedef struct zx_db zx_db;
 typedef struct zx_doc zx_doc;
 
-enum zx_mode { ZX_READ, ZX_OPEN, ZX_CREATE, ZX_OVERWRITE, ZX_INMEMORY };
+enum zx_mode { ZX_READ, ZX_OPEN, ZX_CREATE, ZX_OVERWRITE };
 
 int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr *err);
 /* Commits pending changes of a writable database, then frees the handle. */

@@ -170,6 +170,7 @@ struct zhfts_db {
 	unsigned int flags;
 	bool writable;
 	char *path;
+	char *scratch_dir;         /* ZHFTS_OPEN_INMEMORY: removed on close */
 	size_t pending_bytes, auto_commit_bytes;
 	zunits units;              /* reused per paragraph */
 	zerr err;

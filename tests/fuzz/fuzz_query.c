@@ -7,10 +7,19 @@
  * length); zhfts_db_explain agrees; hits are well-formed (spans inside the
  * text, sorted, not overlapping; text and snippet valid UTF-8).
  */
+#include <stdlib.h>
+
 #include "fuzz-common.h"
 #include "zhfts.h"
 
 static zhfts_db *db;
+
+/* The scratch database lives in a temporary directory: remove it at exit. */
+static void teardown(void)
+{
+	zhfts_db_close(db);
+	db = NULL;
+}
 
 static void setup(void)
 {
@@ -20,6 +29,7 @@ static void setup(void)
 	char *err = NULL;
 	int rc = zhfts_db_open(&db, NULL, ZHFTS_OPEN_INMEMORY, NULL, &err);
 	FZ_CHECK(rc == ZHFTS_OK, "in-memory open -> %d %s", rc, err ? err : "");
+	atexit(teardown);
 	rc = zhfts_db_add_document(db, "a.txt", doc1, sizeof doc1 - 1, NULL, NULL);
 	rc = rc ? rc : zhfts_db_add_document(db, "b.txt", doc2, sizeof doc2 - 1, NULL, NULL);
 	rc = rc ? rc : zhfts_db_commit(db);
