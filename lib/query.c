@@ -508,7 +508,8 @@ static int parse_and(parser *p, int depth, bool negated, zqnode **out)
 		} else if (filt->nkids) {
 			res = node(ZQ_FILTER);
 			rc = res ? add_kid(res, simplify(pos)) : ZHFTS_ENOMEM;
-			pos = NULL;
+			if (res)
+				pos = NULL; /* add_kid took it, or freed it on failure */
 			for (size_t i = 0; rc == ZHFTS_OK && i < filt->nkids; i++) {
 				rc = add_kid(res, filt->kids[i]);
 				filt->kids[i] = NULL;
@@ -519,10 +520,16 @@ static int parse_and(parser *p, int depth, bool negated, zqnode **out)
 		}
 		if (rc == ZHFTS_OK && neg->nkids) {
 			zqnode *an = node(ZQ_AND_NOT);
-			rc = an ? add_kid(an, res) : ZHFTS_ENOMEM;
-			res = an;
-			rc = rc ? rc : add_kid(an, simplify(neg));
-			neg = NULL;
+			if (an) {
+				rc = add_kid(an, res); /* frees res on failure */
+				res = an;
+				if (rc == ZHFTS_OK) {
+					rc = add_kid(an, simplify(neg));
+					neg = NULL;
+				}
+			} else {
+				rc = ZHFTS_ENOMEM;
+			}
 		}
 	}
 	zhfts__qnode_free(pos);
