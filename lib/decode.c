@@ -225,7 +225,6 @@ int zhfts__decode(zdecoded *d, const char *data, size_t len, const char *encodin
                   bool lenient, zerr *err)
 {
 	memset(d, 0, sizeof *d);
-	d->orig_len = len;
 	const unsigned char *u = (const unsigned char *)data;
 	size_t start = 0;
 	char cs[32] = "";

@@ -80,8 +80,6 @@ Xapian::Query build(const zqnode *n)
 	switch (n->op) {
 	case ZQ_TERM:
 		return Xapian::Query(std::string(n->term, n->term_len));
-	case ZQ_MATCH_NOTHING:
-		return Xapian::Query::MatchNothing;
 	default:
 		break;
 	}

@@ -33,8 +33,7 @@ enum zq_op {
 	ZQ_AND_MAYBE,  /* kids[0], boosted by the rest */
 	ZQ_FILTER,     /* kids[0], restricted by the rest without adding weight */
 	ZQ_PHRASE,     /* kids are terms at consecutive positions, in order */
-	ZQ_SCALE,      /* kids[0] with its weight multiplied by `scale` */
-	ZQ_MATCH_NOTHING
+	ZQ_SCALE       /* kids[0] with its weight multiplied by `scale` */
 };
 
 typedef struct zqnode {

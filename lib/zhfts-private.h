@@ -56,7 +56,6 @@ typedef struct zdecoded {
 	size_t *map_utf8, *map_orig;
 	size_t map_len, map_cap;
 	size_t shift;        /* input offset = text offset + shift when no map */
-	size_t orig_len;
 	char encoding[32];
 } zdecoded;
 
