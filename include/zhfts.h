@@ -304,7 +304,8 @@ ZHFTS_EXTERN int zhfts_db_merge(const char *dest, const char *const *sources, si
 /** Called per document by zhfts_db_foreach_document(); non-zero stops. */
 typedef int (*zhfts_doc_fn)(void *ctx, const char *id, uint32_t paragraphs);
 
-/** Lists the documents in the database, in id byte order.
+/** Lists the documents in the database, in byte order of their ids (ids longer
+ * than 239 bytes are stored hashed and sort by the hash).
  * @retval ZHFTS_OK, a callback's non-zero return, or a failure */
 ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *ctx);
 /**@}*/
