@@ -289,6 +289,7 @@ int zhfts_db_close(zhfts_db *db)
 	if (!db)
 		return ZHFTS_OK;
 	int rc = zx_close(db->x, &db->err);
+	zhfts__sections_free(db);
 	if (db->scratch_dir)
 		remove_tree(db->scratch_dir);
 	free(db->scratch_dir);
@@ -366,15 +367,15 @@ static int check_id(zhfts_db *db, const char *id)
 	return ZHFTS_OK;
 }
 
-/* Adds the unigram and bigram terms of a field's units. */
-static int add_field(zx_doc *xd, zbuf *term, zfield f, const zunits *us)
+/* Adds the unigram and bigram terms of a paragraph's units. */
+static int add_units(zx_doc *xd, zbuf *term, const zunits *us)
 {
 	int rc = ZHFTS_OK;
 	for (size_t i = 0; i < us->n && rc == ZHFTS_OK; i++) {
-		rc = zhfts__term_unigram(term, f, us, i);
+		rc = zhfts__term_unigram(term, us, i);
 		rc = rc ? rc : zx_doc_posting(xd, term->data, term->len, (uint32_t)(i + 1));
 		if (rc == ZHFTS_OK && i + 1 < us->n) {
-			rc = zhfts__term_bigram(term, f, us, i);
+			rc = zhfts__term_bigram(term, us, i);
 			rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
 		}
 	}
@@ -387,7 +388,7 @@ static int build_paragraph(zhfts_db *db, zx_doc *xd, const zrecord *r, const cha
 	zunits *us = &db->units;
 	zhfts__units_reset(us);
 	int rc = zhfts__units(&db->tok, r->text, r->text_len, us);
-	rc = rc ? rc : add_field(xd, term, ZFIELD_TEXT, us);
+	rc = rc ? rc : add_units(xd, term, us);
 	for (size_t t = 0; rc == ZHFTS_OK && t < us->ntok; t++) {
 		if (us->tok[t].kind == ZHFTS_TOKEN_HAN && us->tok[t].nunits >= 2) {
 			rc = zhfts__term_word(term, us, t);
@@ -395,9 +396,8 @@ static int build_paragraph(zhfts_db *db, zx_doc *xd, const zrecord *r, const cha
 		}
 	}
 	if (rc == ZHFTS_OK && r->section_len) {
-		zhfts__units_reset(us);
-		rc = zhfts__units(&db->tok, r->section, r->section_len, us);
-		rc = rc ? rc : add_field(xd, term, ZFIELD_SECTION, us);
+		rc = zhfts__term_section(term, r->section, r->section_len);
+		rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
 	}
 	rc = rc ? rc : zx_doc_term(xd, idterm, idterm_len);
 	zbuf data = {0};

@@ -112,14 +112,14 @@ static int too_many(parser *p)
 }
 
 /* Units [a, b) as one contiguous run. */
-static int run_node(parser *p, zfield f, size_t a, size_t b, zqnode **out)
+static int run_node(parser *p, size_t a, size_t b, zqnode **out)
 {
 	const zunits *us = &p->units;
 	size_t k = b - a;
 	int rc;
 	*out = NULL;
 	if (k == 1 || k == 2) {
-		rc = k == 1 ? zhfts__term_unigram(&p->term, f, us, a) : zhfts__term_bigram(&p->term, f, us, a);
+		rc = k == 1 ? zhfts__term_unigram(&p->term, us, a) : zhfts__term_bigram(&p->term, us, a);
 		if (rc == ZHFTS_OK && !(*out = term_node(p, &p->term)))
 			rc = ZHFTS_ENOMEM;
 		return rc ? rc : too_many(p);
@@ -128,15 +128,15 @@ static int run_node(parser *p, zfield f, size_t a, size_t b, zqnode **out)
 	rc = and && phrase ? ZHFTS_OK : ZHFTS_ENOMEM;
 	/* Every other pair, and always the last one. */
 	for (size_t i = a; rc == ZHFTS_OK && i + 1 < b; i += 2) {
-		rc = zhfts__term_bigram(&p->term, f, us, i);
+		rc = zhfts__term_bigram(&p->term, us, i);
 		rc = rc ? rc : add_kid(and, term_node(p, &p->term));
 	}
 	if (rc == ZHFTS_OK && k % 2 == 1) {
-		rc = zhfts__term_bigram(&p->term, f, us, b - 2);
+		rc = zhfts__term_bigram(&p->term, us, b - 2);
 		rc = rc ? rc : add_kid(and, term_node(p, &p->term));
 	}
 	for (size_t i = a; rc == ZHFTS_OK && i < b; i++) {
-		rc = zhfts__term_unigram(&p->term, f, us, i);
+		rc = zhfts__term_unigram(&p->term, us, i);
 		rc = rc ? rc : add_kid(phrase, term_node(p, &p->term));
 	}
 	rc = rc ? rc : too_many(p);
@@ -235,13 +235,13 @@ static int text_node(parser *p, size_t start, size_t len, bool quoted, bool nega
 	zqnode *core = NULL, *maybe = node(ZQ_AND_MAYBE);
 	rc = maybe ? ZHFTS_OK : ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && ng == 1) {
-		rc = run_node(p, ZFIELD_TEXT, g[0].a, g[0].b, &core);
+		rc = run_node(p, g[0].a, g[0].b, &core);
 	} else if (rc == ZHFTS_OK) {
 		core = node(ZQ_AND);
 		rc = core ? ZHFTS_OK : ZHFTS_ENOMEM;
 		for (size_t i = 0; rc == ZHFTS_OK && i < ng; i++) {
 			zqnode *k;
-			rc = run_node(p, ZFIELD_TEXT, g[i].a, g[i].b, &k);
+			rc = run_node(p, g[i].a, g[i].b, &k);
 			rc = rc ? rc : add_kid(core, k);
 		}
 	}
@@ -253,7 +253,7 @@ static int text_node(parser *p, size_t start, size_t len, bool quoted, bool nega
 		/* The whole run, contiguous, ranks first: BM25 weights of the
 		 * other terms stay far below this scaled one. */
 		zqnode *whole = NULL, *scaled = node(ZQ_SCALE);
-		rc = scaled ? run_node(p, ZFIELD_TEXT, 0, us->n, &whole) : ZHFTS_ENOMEM;
+		rc = scaled ? run_node(p, 0, us->n, &whole) : ZHFTS_ENOMEM;
 		rc = rc ? rc : add_kid(scaled, whole);
 		if (rc == ZHFTS_OK) {
 			scaled->scale = WHOLE_RUN_BOOST;
@@ -291,7 +291,24 @@ static int section_node(parser *p, size_t start, size_t len, zqnode **out)
 		return rc == ZHFTS_ENOMEM ? rc : zerr_set(p->err, rc, "%s", p->t->err.msg);
 	if (!p->units.n)
 		return ZHFTS_OK;
-	return run_node(p, ZFIELD_SECTION, 0, p->units.n, out);
+	/* The units as "\x1fu1\x1fu2\x1f"; search.c turns this into the
+	 * section paths that contain them. */
+	zbuf b = {0};
+	rc = zbuf_addc(&b, '\x1f');
+	for (size_t i = 0; rc == ZHFTS_OK && i < p->units.n; i++) {
+		rc = zbuf_add(&b, zunit_text(&p->units, i), p->units.u[i].len);
+		rc = rc ? rc : zbuf_addc(&b, '\x1f');
+	}
+	zqnode *n = rc ? NULL : node(ZQ_SECTION);
+	if (!n) {
+		zbuf_free(&b);
+		return ZHFTS_ENOMEM;
+	}
+	n->term_len = b.len;
+	n->term = zbuf_detach(&b);
+	p->nterms++;
+	*out = n;
+	return too_many(p);
 }
 
 /* ---- the lexer ------------------------------------------------------------- */

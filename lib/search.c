@@ -111,6 +111,134 @@ static int on_hit(void *ctx, double weight, const char *data, size_t len)
 	return rc;
 }
 
+/* ---- section: filters --------------------------------------------------------
+ * A paragraph carries its section path as one term.  A filter matches the
+ * distinct paths whose normalized units contain the filter's units: the
+ * same substring semantics as the text, over a list that is short next to
+ * the paragraphs (cached on the handle until the database changes). */
+
+void zhfts__sections_free(zhfts_db *db)
+{
+	for (size_t i = 0; i < db->nsections; i++) {
+		free(db->sections[i].term);
+		free(db->sections[i].units);
+	}
+	free(db->sections);
+	db->sections = NULL;
+	db->nsections = db->seccap = 0;
+	db->sec_valid = false;
+}
+
+static int first_section(void *ctx, double w, const char *data, size_t len)
+{
+	zrecord r;
+	if (zhfts__record_decode(&r, data, len))
+		return ZHFTS_ECORRUPT;
+	*(char **)ctx = zhfts__strndup(r.section, r.section_len);
+	return *(char **)ctx ? 1 : ZHFTS_ENOMEM;
+}
+
+static int load_path(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	zhfts_db *db = ctx;
+	char *path = NULL;
+	int rc = ZHFTS_OK;
+	if (len >= 2 && term[1] == '#') {
+		/* Hashed (too long for a term): the path is in its paragraphs. */
+		rc = zx_postlist_data(db->x, term, len, first_section, &path, &db->err);
+		rc = rc == 1 ? ZHFTS_OK : rc;
+	} else {
+		path = zhfts__strndup(term + 1, len - 1);
+	}
+	if (rc == ZHFTS_OK && !path)
+		rc = ZHFTS_ENOMEM;
+	zbuf u = {0};
+	if (rc == ZHFTS_OK) {
+		zhfts__units_reset(&db->units);
+		rc = zhfts__units_fast(&db->tok, path, strlen(path), &db->units);
+	}
+	rc = rc ? rc : zbuf_addc(&u, '\x1f');
+	for (size_t i = 0; rc == ZHFTS_OK && i < db->units.n; i++) {
+		rc = zbuf_add(&u, zunit_text(&db->units, i), db->units.u[i].len);
+		rc = rc ? rc : zbuf_addc(&u, '\x1f');
+	}
+	void *v = db->sections;
+	if (rc == ZHFTS_OK && zvec_grow(&v, &db->seccap, db->nsections + 1, sizeof *db->sections))
+		rc = ZHFTS_ENOMEM;
+	if (rc == ZHFTS_OK) {
+		db->sections = v;
+		struct zsection *z = &db->sections[db->nsections];
+		z->term = zhfts__strndup(term, len);
+		z->units = zbuf_detach(&u);
+		if (z->term && z->units)
+			db->nsections++;
+		else {
+			free(z->term);
+			free(z->units);
+			rc = ZHFTS_ENOMEM;
+		}
+	}
+	zbuf_free(&u);
+	free(path);
+	return rc;
+}
+
+static int load_sections(zhfts_db *db)
+{
+	uint64_t n = 0, last = 0;
+	int rc = zx_doccount(db->x, &n, &db->err);
+	rc = rc ? rc : zx_lastdocid(db->x, &last, &db->err);
+	if (rc || (db->sec_valid && n == db->sec_doccount && last == db->sec_lastdocid))
+		return rc;
+	zhfts__sections_free(db);
+	rc = zx_allterms(db->x, "P", 1, load_path, db, &db->err);
+	if (rc) {
+		zhfts__sections_free(db);
+		return rc;
+	}
+	db->sec_doccount = n;
+	db->sec_lastdocid = last;
+	db->sec_valid = true;
+	return ZHFTS_OK;
+}
+
+/* Turns every ZQ_SECTION node into an OR of the matching path terms. */
+static int expand_sections(zhfts_db *db, zqnode *n)
+{
+	if (n->op != ZQ_SECTION) {
+		int rc = ZHFTS_OK;
+		for (size_t i = 0; rc == ZHFTS_OK && i < n->nkids; i++)
+			rc = expand_sections(db, n->kids[i]);
+		return rc;
+	}
+	int rc = load_sections(db);
+	for (size_t i = 0; rc == ZHFTS_OK && i < db->nsections; i++) {
+		if (!strstr(db->sections[i].units, n->term))
+			continue;
+		void *v = n->kids;
+		zqnode *k = calloc(1, sizeof *k);
+		if (!k || zvec_grow(&v, &n->kidcap, n->nkids + 1, sizeof(zqnode *))) {
+			free(k);
+			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		n->kids = v;
+		k->op = ZQ_TERM;
+		k->term_len = strlen(db->sections[i].term);
+		k->term = zhfts__strdup(db->sections[i].term);
+		n->kids[n->nkids++] = k;
+		if (!k->term)
+			rc = ZHFTS_ENOMEM;
+	}
+	if (rc == ZHFTS_ENOMEM)
+		zerr_set(&db->err, rc, "out of memory expanding a section: filter");
+	free(n->term);
+	n->term = NULL;
+	n->term_len = 0;
+	n->op = n->nkids ? ZQ_OR : ZQ_MATCH_NOTHING;
+	return rc;
+}
+
 static void collect_free(collect *c)
 {
 	free(c->spans.items);
@@ -136,8 +264,11 @@ int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
 	}
 	zquery q;
 	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
-	if (rc)
+	rc = rc ? rc : expand_sections(db, q.root);
+	if (rc) {
+		zhfts__query_free(&q);
 		return rc;
+	}
 	uint64_t paras = 0;
 	rc = zx_doccount(db->x, &paras, &db->err);
 	size_t limit = o.limit ? o.limit : DEFAULT_LIMIT;
@@ -217,9 +348,8 @@ int zhfts_db_explain(zhfts_db *db, const char *query, size_t query_len, char **o
 	zerr_clear(&db->err);
 	zquery q;
 	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
-	if (rc)
-		return rc;
-	rc = zx_describe(q.root, out, &db->err);
+	rc = rc ? rc : expand_sections(db, q.root);
+	rc = rc ? rc : zx_describe(q.root, out, &db->err);
 	zhfts__query_free(&q);
 	return rc;
 }

@@ -2,11 +2,11 @@
  * The term scheme: how units become Xapian terms.  The indexer and the query
  * builder both come here, so the two cannot disagree.
  *
- *   unit                 "学", "risc", "1.2"   (with positions; text field)
- *   S + unit             section field, with positions
+ *   unit                 "学", "risc", "1.2"   (with positions)
  *   B + unit + unit      adjacent pair, no positions ("B学习", "Bai 计")
- *   T + unit + unit      adjacent pair in the section field
  *   W + word             an ICU word of two or more Han characters (ranking)
+ *   P + section path     the paragraph's section, as stored ("P任务 2 › 聚焦…");
+ *                        section: filters match the distinct paths (search.c)
  *   Q + id               the document a paragraph belongs to
  *
  * Units never contain a space, so a space between the two units of a pair
@@ -56,17 +56,17 @@ static int unit_term(zbuf *out, const char *prefix, const char *u, size_t len)
 	return fit(out, pl);
 }
 
-int zhfts__term_unigram(zbuf *out, zfield f, const zunits *us, size_t i)
+int zhfts__term_unigram(zbuf *out, const zunits *us, size_t i)
 {
-	return unit_term(out, f == ZFIELD_TEXT ? "" : "S", zunit_text(us, i), us->u[i].len);
+	return unit_term(out, "", zunit_text(us, i), us->u[i].len);
 }
 
-int zhfts__term_bigram(zbuf *out, zfield f, const zunits *us, size_t i)
+int zhfts__term_bigram(zbuf *out, const zunits *us, size_t i)
 {
 	const zunit *a = &us->u[i], *b = &us->u[i + 1];
 	out->len = 0;
 	bool tight = a->han && b->han; /* Han units are single characters */
-	if (zbuf_adds(out, f == ZFIELD_TEXT ? "B" : "T") || zbuf_add(out, zunit_text(us, i), a->len) ||
+	if (zbuf_addc(out, 'B') || zbuf_add(out, zunit_text(us, i), a->len) ||
 	    (!tight && zbuf_addc(out, ' ')) || zbuf_add(out, zunit_text(us, i + 1), b->len))
 		return ZHFTS_ENOMEM;
 	return fit(out, 1);
@@ -86,6 +86,14 @@ int zhfts__term_docid(zbuf *out, const char *id)
 {
 	out->len = 0;
 	if (zbuf_addc(out, 'Q') || zbuf_adds(out, id))
+		return ZHFTS_ENOMEM;
+	return fit(out, 1);
+}
+
+int zhfts__term_section(zbuf *out, const char *path, size_t len)
+{
+	out->len = 0;
+	if (zbuf_addc(out, 'P') || zbuf_add(out, path, len))
 		return ZHFTS_ENOMEM;
 	return fit(out, 1);
 }

@@ -80,6 +80,10 @@ Xapian::Query build(const zqnode *n)
 	switch (n->op) {
 	case ZQ_TERM:
 		return Xapian::Query(std::string(n->term, n->term_len));
+	case ZQ_MATCH_NOTHING:
+		return Xapian::Query::MatchNothing;
+	case ZQ_SECTION:
+		throw Xapian::InvalidArgumentError("unexpanded section: filter");
 	default:
 		break;
 	}
@@ -364,6 +368,14 @@ int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
 {
 	return with_reopen(db, err, "count", [&] {
 		*out = db->rd.get_doccount();
+		return int(ZHFTS_OK);
+	});
+}
+
+int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err)
+{
+	return with_reopen(db, err, "count", [&] {
+		*out = db->rd.get_lastdocid();
 		return int(ZHFTS_OK);
 	});
 }

@@ -33,7 +33,9 @@ enum zq_op {
 	ZQ_AND_MAYBE,  /* kids[0], boosted by the rest */
 	ZQ_FILTER,     /* kids[0], restricted by the rest without adding weight */
 	ZQ_PHRASE,     /* kids are terms at consecutive positions, in order */
-	ZQ_SCALE       /* kids[0] with its weight multiplied by `scale` */
+	ZQ_SCALE,      /* kids[0] with its weight multiplied by `scale` */
+	ZQ_SECTION,    /* a section: filter, expanded by search.c before it comes here */
+	ZQ_MATCH_NOTHING
 };
 
 typedef struct zqnode {
@@ -77,6 +79,7 @@ int zx_add(zx_db *db, const zx_doc *d, zerr *err);
 int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err);
 
 int zx_doccount(zx_db *db, uint64_t *out, zerr *err);
+int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err);
 int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err);
 
 typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);

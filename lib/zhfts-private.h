@@ -19,7 +19,7 @@
 
 /* The version of the term scheme and stored data.  Bump it whenever the terms
  * or the document data a database holds would change. */
-#define ZHFTS_INDEX_FORMAT 1
+#define ZHFTS_INDEX_FORMAT 2
 
 /* Section paths join their components with this. */
 #define ZHFTS_SECTION_SEP " \xe2\x80\xba " /* " › " */
@@ -151,15 +151,15 @@ static inline const char *zunit_text(const zunits *us, size_t i) { return us->te
 /* ---- terms.c: the term scheme ------------------------------------------- */
 /* Every unit is a term without prefix (with positions); every pair of
  * adjacent units is a bigram term (no positions); ICU words of two or more
- * units are "W" terms for ranking; a section path gets the same unigram and
- * bigram terms under the prefixes "S" and "T". */
-typedef enum { ZFIELD_TEXT = 0, ZFIELD_SECTION = 1 } zfield;
+ * units are "W" terms for ranking; the section path is one "P" term. */
 
 /* Writes the unigram term of unit i into out (replacing contents). */
-int zhfts__term_unigram(zbuf *out, zfield f, const zunits *us, size_t i);
-int zhfts__term_bigram(zbuf *out, zfield f, const zunits *us, size_t i);
+int zhfts__term_unigram(zbuf *out, const zunits *us, size_t i);
+int zhfts__term_bigram(zbuf *out, const zunits *us, size_t i);
 int zhfts__term_word(zbuf *out, const zunits *us, size_t tok);
 int zhfts__term_docid(zbuf *out, const char *id);
+/* "P" + the path, or "P#" + a hash of it when that is too long a term. */
+int zhfts__term_section(zbuf *out, const char *path, size_t len);
 
 /* ---- the database handle (index.c) -------------------------------------- */
 struct zhfts_db {
@@ -172,6 +172,12 @@ struct zhfts_db {
 	char *scratch_dir;         /* ZHFTS_OPEN_INMEMORY: removed on close */
 	size_t pending_bytes, auto_commit_bytes;
 	zunits units;              /* reused per paragraph */
+	/* section: filters match the distinct section paths; their units are
+	 * cached while the database's (doccount, last docid) stay the same. */
+	struct zsection { char *term, *units; } *sections;
+	size_t nsections, seccap;
+	uint64_t sec_doccount, sec_lastdocid;
+	bool sec_valid;
 	zerr err;
 };
 
@@ -220,6 +226,7 @@ int zhfts__make_snippet(zbuf *out, const char *text, size_t len, const zspans *s
                         const char *open, const char *close, size_t context_chars);
 
 /* ---- search.c --------------------------------------------------------------*/
+void zhfts__sections_free(zhfts_db *db);
 struct zhfts_results {
 	zhfts_hit *hits;
 	size_t n, cap;
