@@ -336,7 +336,9 @@ typedef struct zhfts_hit {
 	size_t rank;          /**< from 1, counting from the first hit of the whole result */
 	double score;         /**< BM25 weight; a paragraph holding a whole unspaced query run
 	                           (`中关村科学城建设`) has that run's weight scaled by 1000 so
-	                           that it ranks first */
+	                           that it ranks first.  A paragraph holding every pair of the
+	                           run but not the run gets that weight too, and is placed after
+	                           the paragraphs that hold it: scores are then not monotonic. */
 	const char *doc;      /**< document id */
 	uint32_t para;        /**< paragraph number, from 1 */
 	uint64_t offset;      /**< byte offset of the paragraph's first line in the original document */
@@ -386,7 +388,9 @@ ZHFTS_EXTERN size_t zhfts_results_count(const zhfts_results *res);
  * zhfts_results_free(). */
 ZHFTS_EXTERN const zhfts_hit *zhfts_results_hit(const zhfts_results *res, size_t i);
 /** Matches in the whole database: an estimate with bounds; exact when
- * lower == upper (always with ZHFTS_SEARCH_EXACT_COUNT).  Any out may be NULL. */
+ * lower == upper (always with ZHFTS_SEARCH_EXACT_COUNT, which for a query
+ * with a run of three or more units checks the text of every candidate).
+ * Any out may be NULL. */
 ZHFTS_EXTERN void zhfts_results_total(const zhfts_results *res, uint64_t *estimate,
                                       uint64_t *lower, uint64_t *upper);
 ZHFTS_EXTERN void zhfts_results_free(zhfts_results *res);

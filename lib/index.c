@@ -373,7 +373,7 @@ static int add_units(zx_doc *xd, zbuf *term, const zunits *us)
 	int rc = ZHFTS_OK;
 	for (size_t i = 0; i < us->n && rc == ZHFTS_OK; i++) {
 		rc = zhfts__term_unigram(term, us, i);
-		rc = rc ? rc : zx_doc_posting(xd, term->data, term->len, (uint32_t)(i + 1));
+		rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
 		if (rc == ZHFTS_OK && i + 1 < us->n) {
 			rc = zhfts__term_bigram(term, us, i);
 			rc = rc ? rc : zx_doc_term(xd, term->data, term->len);

@@ -9,8 +9,8 @@
  *
  * A keyword or phrase becomes the same units the indexer makes.  A run of
  * k units must appear contiguously: one term (k = 1), one pair term (k = 2),
- * or every other pair term ANDed with an exact phrase of the units (k >= 3),
- * so that Xapian checks positions only where the rare pairs already meet.
+ * or, for k >= 3, a ZQ_RUN: Xapian finds the paragraphs holding all of its
+ * pair terms, and search.c keeps those whose text holds the run.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -61,6 +61,7 @@ void zhfts__qnode_free(zqnode *n)
 		zhfts__qnode_free(n->kids[i]);
 	free(n->kids);
 	free(n->term);
+	free(n->units);
 	free(n);
 }
 
@@ -93,7 +94,7 @@ static zqnode *term_node(parser *p, const zbuf *term)
 /* Collapses an n-ary node with a single child into the child. */
 static zqnode *simplify(zqnode *n)
 {
-	if (n && n->op != ZQ_TERM && n->op != ZQ_PHRASE && n->nkids == 1) {
+	if (n && n->op != ZQ_TERM && n->op != ZQ_RUN && n->op != ZQ_SECTION && n->nkids == 1) {
 		zqnode *k = n->kids[0];
 		n->nkids = 0;
 		zhfts__qnode_free(n);
@@ -111,6 +112,23 @@ static int too_many(parser *p)
 	return ZHFTS_OK;
 }
 
+/* Units [a, b) as "\x1fu1\x1fu2\x1f": what a text leaf must match. */
+static char *units_pattern(const zunits *us, size_t a, size_t b, size_t *len)
+{
+	zbuf k = {0};
+	int rc = zbuf_addc(&k, '\x1f');
+	for (size_t i = a; rc == ZHFTS_OK && i < b; i++) {
+		rc = zbuf_add(&k, zunit_text(us, i), us->u[i].len);
+		rc = rc ? rc : zbuf_addc(&k, '\x1f');
+	}
+	if (rc) {
+		zbuf_free(&k);
+		return NULL;
+	}
+	*len = k.len;
+	return zbuf_detach(&k);
+}
+
 /* Units [a, b) as one contiguous run. */
 static int run_node(parser *p, size_t a, size_t b, zqnode **out)
 {
@@ -118,38 +136,29 @@ static int run_node(parser *p, size_t a, size_t b, zqnode **out)
 	size_t k = b - a;
 	int rc;
 	*out = NULL;
+	zqnode *n;
 	if (k == 1 || k == 2) {
 		rc = k == 1 ? zhfts__term_unigram(&p->term, us, a) : zhfts__term_bigram(&p->term, us, a);
-		if (rc == ZHFTS_OK && !(*out = term_node(p, &p->term)))
-			rc = ZHFTS_ENOMEM;
-		return rc ? rc : too_many(p);
+		n = rc ? NULL : term_node(p, &p->term);
+	} else {
+		n = node(ZQ_RUN);
+		rc = n ? ZHFTS_OK : ZHFTS_ENOMEM;
+		for (size_t i = a; rc == ZHFTS_OK && i + 1 < b; i++) {
+			rc = zhfts__term_bigram(&p->term, us, i);
+			zqnode *pair = rc ? NULL : term_node(p, &p->term);
+			if (rc == ZHFTS_OK && (!pair || !(pair->units = units_pattern(us, i, i + 2, &pair->units_len))))
+				rc = ZHFTS_ENOMEM;
+			rc = rc ? rc : add_kid(n, pair);
+		}
 	}
-	zqnode *and = node(ZQ_AND), *phrase = node(ZQ_PHRASE);
-	rc = and && phrase ? ZHFTS_OK : ZHFTS_ENOMEM;
-	/* Every other pair, and always the last one. */
-	for (size_t i = a; rc == ZHFTS_OK && i + 1 < b; i += 2) {
-		rc = zhfts__term_bigram(&p->term, us, i);
-		rc = rc ? rc : add_kid(and, term_node(p, &p->term));
-	}
-	if (rc == ZHFTS_OK && k % 2 == 1) {
-		rc = zhfts__term_bigram(&p->term, us, b - 2);
-		rc = rc ? rc : add_kid(and, term_node(p, &p->term));
-	}
-	for (size_t i = a; rc == ZHFTS_OK && i < b; i++) {
-		rc = zhfts__term_unigram(&p->term, us, i);
-		rc = rc ? rc : add_kid(phrase, term_node(p, &p->term));
-	}
+	if (rc == ZHFTS_OK && (!n || !(n->units = units_pattern(us, a, b, &n->units_len))))
+		rc = ZHFTS_ENOMEM;
 	rc = rc ? rc : too_many(p);
-	if (rc == ZHFTS_OK) {
-		rc = add_kid(and, phrase);
-		phrase = NULL;
-	}
 	if (rc) {
-		zhfts__qnode_free(and);
-		zhfts__qnode_free(phrase);
+		zhfts__qnode_free(n);
 		return rc;
 	}
-	*out = and;
+	*out = n;
 	return ZHFTS_OK;
 }
 
@@ -291,21 +300,12 @@ static int section_node(parser *p, size_t start, size_t len, zqnode **out)
 		return rc == ZHFTS_ENOMEM ? rc : zerr_set(p->err, rc, "%s", p->t->err.msg);
 	if (!p->units.n)
 		return ZHFTS_OK;
-	/* The units as "\x1fu1\x1fu2\x1f"; search.c turns this into the
-	 * section paths that contain them. */
-	zbuf b = {0};
-	rc = zbuf_addc(&b, '\x1f');
-	for (size_t i = 0; rc == ZHFTS_OK && i < p->units.n; i++) {
-		rc = zbuf_add(&b, zunit_text(&p->units, i), p->units.u[i].len);
-		rc = rc ? rc : zbuf_addc(&b, '\x1f');
-	}
-	zqnode *n = rc ? NULL : node(ZQ_SECTION);
-	if (!n) {
-		zbuf_free(&b);
+	/* search.c turns the units into the section paths that contain them. */
+	zqnode *n = node(ZQ_SECTION);
+	if (!n || !(n->units = units_pattern(&p->units, 0, p->units.n, &n->units_len))) {
+		free(n);
 		return ZHFTS_ENOMEM;
 	}
-	n->term_len = b.len;
-	n->term = zbuf_detach(&b);
 	p->nterms++;
 	*out = n;
 	return too_many(p);

@@ -202,7 +202,7 @@ static int load_sections(zhfts_db *db)
 	return ZHFTS_OK;
 }
 
-/* Turns every ZQ_SECTION node into an OR of the matching path terms. */
+/* Gives every ZQ_SECTION node the matching path terms as kids. */
 static int expand_sections(zhfts_db *db, zqnode *n)
 {
 	if (n->op != ZQ_SECTION) {
@@ -213,7 +213,7 @@ static int expand_sections(zhfts_db *db, zqnode *n)
 	}
 	int rc = load_sections(db);
 	for (size_t i = 0; rc == ZHFTS_OK && i < db->nsections; i++) {
-		if (!strstr(db->sections[i].units, n->term))
+		if (!strstr(db->sections[i].units, n->units))
 			continue;
 		void *v = n->kids;
 		zqnode *k = calloc(1, sizeof *k);
@@ -232,11 +232,145 @@ static int expand_sections(zhfts_db *db, zqnode *n)
 	}
 	if (rc == ZHFTS_ENOMEM)
 		zerr_set(&db->err, rc, "out of memory expanding a section: filter");
-	free(n->term);
-	n->term = NULL;
-	n->term_len = 0;
-	n->op = n->nkids ? ZQ_OR : ZQ_MATCH_NOTHING;
 	return rc;
+}
+
+/* ---- checking candidates -------------------------------------------------------
+ * Xapian matches a run of three or more units by its pair terms, which a
+ * paragraph may hold without holding the run.  Such candidates are checked
+ * against the paragraph's own normalized units: the same substring test as
+ * the definition of a match, applied to the whole query. */
+
+typedef struct check {
+	zhfts_db *db;
+	const zqnode *root;
+	zunits units;
+	zbuf text, section;
+} check;
+
+/* Whether the answer needs the text: a run outside ranking parts, or a
+ * scaled-up run in one (whose boost Xapian may grant on the pairs alone). */
+static bool has_run(const zqnode *n)
+{
+	if (n->op == ZQ_RUN)
+		return true;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (has_run(n->kids[i]))
+			return true;
+	return false;
+}
+
+static bool eval(const zqnode *n, const check *c)
+{
+	switch (n->op) {
+	case ZQ_TERM:
+	case ZQ_RUN:
+		return n->units && strstr(c->text.data, n->units);
+	case ZQ_AND:
+	case ZQ_FILTER:
+		for (size_t i = 0; i < n->nkids; i++)
+			if (!eval(n->kids[i], c))
+				return false;
+		return true;
+	case ZQ_OR:
+		for (size_t i = 0; i < n->nkids; i++)
+			if (eval(n->kids[i], c))
+				return true;
+		return false;
+	case ZQ_AND_NOT:
+		for (size_t i = 1; i < n->nkids; i++)
+			if (eval(n->kids[i], c))
+				return false;
+		return eval(n->kids[0], c);
+	case ZQ_AND_MAYBE:
+	case ZQ_SCALE:
+		return eval(n->kids[0], c);
+	case ZQ_SECTION:
+		for (size_t i = 0; c->section.len && i < n->nkids; i++)
+			if (n->kids[i]->term_len == c->section.len &&
+			    !memcmp(n->kids[i]->term, c->section.data, c->section.len))
+				return true;
+		return false;
+	case ZQ_MATCH_NOTHING:
+		break;
+	}
+	return false;
+}
+
+/* What Xapian matched for a run: all of its pairs. */
+static bool eval_pairs(const zqnode *n, const check *c)
+{
+	if (n->op != ZQ_RUN)
+		return eval(n, c);
+	for (size_t i = 0; i < n->nkids; i++)
+		if (!eval(n->kids[i], c))
+			return false;
+	return true;
+}
+
+/* The scaled-up runs that weigh in on a matching paragraph: whether Xapian
+ * boosted it (*granted) and whether it holds such a run (*holds). */
+static void boosts(const zqnode *n, const check *c, bool *granted, bool *holds)
+{
+	switch (n->op) {
+	case ZQ_AND_NOT:
+		boosts(n->kids[0], c, granted, holds);
+		return;
+	case ZQ_AND_MAYBE:
+		if (!eval(n->kids[0], c))
+			return;
+		for (size_t i = 1; i < n->nkids; i++) {
+			const zqnode *k = n->kids[i];
+			if (k->op == ZQ_SCALE && eval_pairs(k->kids[0], c)) {
+				*granted = true;
+				*holds = *holds || eval(k->kids[0], c);
+			}
+		}
+		boosts(n->kids[0], c, granted, holds);
+		return;
+	default:
+		for (size_t i = 0; i < n->nkids; i++)
+			boosts(n->kids[i], c, granted, holds);
+	}
+}
+
+/* For a candidate that does not match: whether Xapian may have boosted it
+ * (saying yes too often only keeps demoted hits back a little longer). */
+static bool pairs_anywhere(const zqnode *n, const check *c)
+{
+	if (n->op == ZQ_SCALE && eval_pairs(n->kids[0], c))
+		return true;
+	for (size_t i = 0; i < n->nkids; i++)
+		if (pairs_anywhere(n->kids[i], c))
+			return true;
+	return false;
+}
+
+static int accept(void *ctx, const char *data, size_t len)
+{
+	check *c = ctx;
+	zrecord r;
+	if (zhfts__record_decode(&r, data, len))
+		return zerr_set(&c->db->err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", c->db->path);
+	zhfts__units_reset(&c->units);
+	c->text.len = c->section.len = 0;
+	int rc = zhfts__units_fast(&c->db->tok, r.text, r.text_len, &c->units);
+	rc = rc ? rc : zbuf_addc(&c->text, '\x1f');
+	for (size_t i = 0; rc == ZHFTS_OK && i < c->units.n; i++) {
+		rc = zbuf_add(&c->text, zunit_text(&c->units, i), c->units.u[i].len);
+		rc = rc ? rc : zbuf_addc(&c->text, '\x1f');
+	}
+	if (rc == ZHFTS_OK && r.section_len)
+		rc = zhfts__term_section(&c->section, r.section, r.section_len);
+	if (rc == ZHFTS_ENOMEM)
+		return zerr_set(&c->db->err, rc, "out of memory checking hits");
+	if (rc)
+		return zerr_set(&c->db->err, rc, "%s: %s", c->db->path, c->db->tok.err.msg);
+	if (!eval(c->root, c))
+		return pairs_anywhere(c->root, c) ? ZX_BOOSTED : 0;
+	bool granted = false, holds = false;
+	boosts(c->root, c, &granted, &holds);
+	return ZX_ACCEPT | (granted ? ZX_BOOSTED : 0) | (granted && !holds ? ZX_DEMOTE : 0);
 }
 
 static void collect_free(collect *c)
@@ -272,16 +406,21 @@ int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
 	uint64_t paras = 0;
 	rc = zx_doccount(db->x, &paras, &db->err);
 	size_t limit = o.limit ? o.limit : DEFAULT_LIMIT;
-	size_t check = o.flags & ZHFTS_SEARCH_EXACT_COUNT ? (size_t)paras : 0;
+	size_t check_at_least = o.flags & ZHFTS_SEARCH_EXACT_COUNT ? (size_t)paras : 0;
 	zhfts_results *res = calloc(1, sizeof *res);
 	if (!res)
 		rc = ZHFTS_ENOMEM;
 	collect c = {.db = db, .res = res, .q = &q, .opts = &o, .rank = o.offset};
 	if (o.flags & ZHFTS_SEARCH_NO_SNIPPETS)
 		c.q = NULL;
+	check chk = {.db = db, .root = q.root};
 	if (rc == ZHFTS_OK)
-		rc = zx_search(db->x, q.root, o.offset, limit, check, on_hit, &c, &res->estimate,
-		               &res->lower, &res->upper, &db->err);
+		rc = zx_search(db->x, q.root, o.offset, limit, check_at_least,
+		               has_run(q.root) ? accept : NULL, &chk, on_hit, &c,
+		               &res->estimate, &res->lower, &res->upper, &db->err);
+	zhfts__units_free(&chk.units);
+	zbuf_free(&chk.text);
+	zbuf_free(&chk.section);
 	collect_free(&c);
 	zhfts__query_free(&q);
 	if (rc) {

@@ -2,12 +2,16 @@
  * The term scheme: how units become Xapian terms.  The indexer and the query
  * builder both come here, so the two cannot disagree.
  *
- *   unit                 "学", "risc", "1.2"   (with positions)
- *   B + unit + unit      adjacent pair, no positions ("B学习", "Bai 计")
+ *   unit                 "学", "risc", "1.2"
+ *   B + unit + unit      adjacent pair ("B学习", "Bai 计")
  *   W + word             an ICU word of two or more Han characters (ranking)
  *   P + section path     the paragraph's section, as stored ("P任务 2 › 聚焦…");
  *                        section: filters match the distinct paths (search.c)
  *   Q + id               the document a paragraph belongs to
+ *
+ * No term has positions: a run of three or more units is found by its pairs
+ * and checked against the stored text (search.c), which costs less than
+ * Xapian's position table, the largest part of its write path.
  *
  * Units never contain a space, so a space between the two units of a pair
  * (added whenever one of them is not a single Han character) keeps pairs

@@ -75,35 +75,45 @@ int map_exception(zerr *err, const char *what)
 }
 
 // Builds the Xapian query for a node; depth is bounded by the parser.
-Xapian::Query build(const zqnode *n)
+// With `upper`, the query matches a superset of the node's matches, else a
+// subset: a run of units becomes the AND of its pairs, or nothing, and a
+// negation swaps the two.  Ranking-only parts are left out of subsets.
+Xapian::Query build(const zqnode *n, bool upper)
 {
 	switch (n->op) {
 	case ZQ_TERM:
 		return Xapian::Query(std::string(n->term, n->term_len));
 	case ZQ_MATCH_NOTHING:
 		return Xapian::Query::MatchNothing;
-	case ZQ_SECTION:
-		throw Xapian::InvalidArgumentError("unexpanded section: filter");
+	case ZQ_RUN:
+		if (!upper)
+			return Xapian::Query::MatchNothing;
+		break;
+	case ZQ_AND_MAYBE:
+	case ZQ_SCALE:
+		if (!upper)
+			return build(n->kids[0], false);
+		break;
 	default:
 		break;
 	}
 	std::vector<Xapian::Query> kids;
 	kids.reserve(n->nkids);
 	for (size_t i = 0; i < n->nkids; i++)
-		kids.push_back(build(n->kids[i]));
+		kids.push_back(build(n->kids[i], n->op == ZQ_AND_NOT && i > 0 ? !upper : upper));
 	Xapian::Query::op op = Xapian::Query::OP_AND;
 	switch (n->op) {
-	case ZQ_AND: op = Xapian::Query::OP_AND; break;
-	case ZQ_OR: op = Xapian::Query::OP_OR; break;
+	case ZQ_AND: case ZQ_RUN: op = Xapian::Query::OP_AND; break;
+	case ZQ_OR: case ZQ_SECTION: op = Xapian::Query::OP_OR; break;
 	case ZQ_AND_NOT: op = Xapian::Query::OP_AND_NOT; break;
 	case ZQ_AND_MAYBE: op = Xapian::Query::OP_AND_MAYBE; break;
 	case ZQ_FILTER: op = Xapian::Query::OP_FILTER; break;
-	case ZQ_PHRASE:
-		return Xapian::Query(Xapian::Query::OP_PHRASE, kids.begin(), kids.end(), kids.size());
 	case ZQ_SCALE:
 		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, kids.at(0), n->scale);
 	default: break;
 	}
+	if (kids.empty())
+		return Xapian::Query::MatchNothing;
 	return Xapian::Query(op, kids.begin(), kids.end());
 }
 
@@ -256,18 +266,6 @@ int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err)
 zx_doc *zx_doc_new(void)
 {
 	return new (std::nothrow) zx_doc;
-}
-
-int zx_doc_posting(zx_doc *d, const char *term, size_t len, uint32_t pos)
-{
-	try {
-		d->doc.add_posting(std::string(term, len), pos);
-		return ZHFTS_OK;
-	} catch (const std::bad_alloc &) {
-		return ZHFTS_ENOMEM;
-	} catch (...) {
-		return ZHFTS_ERROR;
-	}
 }
 
 int zx_doc_term(zx_doc *d, const char *term, size_t len)
@@ -425,8 +423,8 @@ int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, voi
 }
 
 int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
-              zx_data_fn fn, void *ctx, uint64_t *estimate, uint64_t *lower, uint64_t *upper,
-              zerr *err)
+              zx_accept_fn accept, void *actx, zx_data_fn fn, void *ctx,
+              uint64_t *estimate, uint64_t *lower, uint64_t *upper, zerr *err)
 {
 	// The hits are read completely before the callbacks see them, so that a
 	// retry after a concurrent commit never delivers a hit twice.
@@ -434,18 +432,79 @@ int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check
 	int rc = with_reopen(db, err, "search", [&] {
 		hits.clear();
 		Xapian::Enquire enq(db->rd);
-		enq.set_query(build(q));
+		enq.set_query(build(q, true));
 		enq.set_weighting_scheme(Xapian::BM25Weight());
 		Xapian::doccount total = db->rd.get_doccount();
-		Xapian::doccount maxitems = max > total ? total : (Xapian::doccount)max;
-		Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
-		                               (Xapian::doccount)check_at_least);
-		*estimate = ms.get_matches_estimated();
-		*lower = ms.get_matches_lower_bound();
-		*upper = ms.get_matches_upper_bound();
-		hits.reserve(ms.size());
-		for (auto it = ms.begin(); it != ms.end(); ++it)
-			hits.emplace_back(it.get_weight(), it.get_document().get_data());
+		if (!accept) {
+			Xapian::doccount maxitems = max > total ? total : (Xapian::doccount)max;
+			Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
+			                               (Xapian::doccount)check_at_least);
+			*estimate = ms.get_matches_estimated();
+			*lower = ms.get_matches_lower_bound();
+			*upper = ms.get_matches_upper_bound();
+			hits.reserve(ms.size());
+			for (auto it = ms.begin(); it != ms.end(); ++it)
+				hits.emplace_back(it.get_weight(), it.get_document().get_data());
+			return int(ZHFTS_OK);
+		}
+		// Candidates in rank order, in growing batches, until enough pass
+		// (or all of them, for an exact count).
+		bool all = check_at_least >= total;
+		uint64_t want = first > total || max > total ? (uint64_t)total + 1 : (uint64_t)first + max;
+		uint64_t accepted = 0, checked = 0;
+		uint64_t cand_estimate = 0, cand_upper = 0;
+		Xapian::doccount at = 0, chunk = (Xapian::doccount)(want * 2 + 16 > total ? total : want * 2 + 16);
+		bool exhausted = total == 0, enough = false;
+		std::vector<std::pair<double, std::string>> demoted;
+		auto emit = [&](double w, std::string &&data) {
+			if (accepted >= first && accepted < want)
+				hits.emplace_back(w, std::move(data));
+			accepted++;
+			enough = !all && accepted >= want;
+		};
+		auto flush = [&] {
+			for (auto &d : demoted)
+				emit(d.first, std::move(d.second));
+			demoted.clear();
+		};
+		while (!exhausted && !enough) {
+			Xapian::MSet ms = enq.get_mset(at, chunk);
+			if (at == 0) {
+				cand_estimate = ms.get_matches_estimated();
+				cand_upper = ms.get_matches_upper_bound();
+			}
+			for (auto it = ms.begin(); it != ms.end() && !enough; ++it) {
+				std::string data = it.get_document().get_data();
+				checked++;
+				int a = accept(actx, data.data(), data.size());
+				if (a < 0)
+					return a;
+				if (!(a & ZX_BOOSTED))
+					flush();
+				if (!(a & ZX_ACCEPT))
+					continue;
+				if (a & ZX_DEMOTE)
+					demoted.emplace_back(it.get_weight(), std::move(data));
+				else
+					emit(it.get_weight(), std::move(data));
+			}
+			if (ms.size() < chunk && !enough) {
+				exhausted = true;
+				flush();
+			}
+			at += chunk;
+			chunk = chunk > total / 2 ? total : chunk * 2;
+		}
+		accepted += demoted.size();
+		if (exhausted) {
+			*estimate = *lower = *upper = accepted;
+		} else {
+			*lower = accepted;
+			*upper = cand_upper > checked - accepted ? cand_upper - (checked - accepted) : accepted;
+			double share = checked ? (double)accepted / (double)checked : 1.0;
+			uint64_t e = (uint64_t)((double)cand_estimate * share + 0.5);
+			*estimate = e < *lower ? *lower : e > *upper ? *upper : e;
+		}
 		return int(ZHFTS_OK);
 	});
 	for (size_t i = 0; rc == ZHFTS_OK && i < hits.size(); i++)
@@ -470,7 +529,7 @@ int zx_describe(const zqnode *q, char **out, zerr *err)
 {
 	*out = nullptr;
 	try {
-		std::string d = build(q).get_description();
+		std::string d = build(q, true).get_description();
 		char *p = static_cast<char *>(malloc(d.size() + 1));
 		if (!p)
 			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");

@@ -32,9 +32,12 @@ enum zq_op {
 	ZQ_AND_NOT,    /* kids[0] minus the rest */
 	ZQ_AND_MAYBE,  /* kids[0], boosted by the rest */
 	ZQ_FILTER,     /* kids[0], restricted by the rest without adding weight */
-	ZQ_PHRASE,     /* kids are terms at consecutive positions, in order */
+	ZQ_RUN,        /* a run of three or more units: Xapian sees the AND of its
+	                  pair terms (kids), a superset; `units` is checked against
+	                  the stored text (search.c) */
 	ZQ_SCALE,      /* kids[0] with its weight multiplied by `scale` */
-	ZQ_SECTION,    /* a section: filter, expanded by search.c before it comes here */
+	ZQ_SECTION,    /* a section: filter; search.c puts the matching path terms
+	                  in kids, and Xapian sees their OR */
 	ZQ_MATCH_NOTHING
 };
 
@@ -42,6 +45,10 @@ typedef struct zqnode {
 	enum zq_op op;
 	char *term;
 	size_t term_len;
+	/* A text leaf (ZQ_TERM of one or two units, ZQ_RUN) or ZQ_SECTION: the
+	 * normalized units it must match contiguously, as "\x1fu1\x1fu2\x1f". */
+	char *units;
+	size_t units_len;
 	double scale;
 	struct zqnode **kids;
 	size_t nkids, kidcap;
@@ -63,7 +70,6 @@ int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err);
 
 /* Documents under construction: plain memory, no database involved. */
 zx_doc *zx_doc_new(void);
-int zx_doc_posting(zx_doc *d, const char *term, size_t len, uint32_t pos);
 int zx_doc_term(zx_doc *d, const char *term, size_t len);
 int zx_doc_data(zx_doc *d, const char *data, size_t len);
 void zx_doc_free(zx_doc *d);
@@ -91,10 +97,24 @@ typedef int (*zx_data_fn)(void *ctx, double weight, const char *data, size_t len
  * from one snapshot of the database. */
 int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err);
 
-/* Runs a query: fn gets each hit of [first, first + max) in rank order. */
+/* Decides whether a candidate's data really matches: a negative status, or
+ * ZX_* flags.  Must have no side effects: it may run again on a retry. */
+typedef int (*zx_accept_fn)(void *ctx, const char *data, size_t len);
+#define ZX_ACCEPT 1  /* it matches */
+#define ZX_BOOSTED 2 /* Xapian scaled its weight up for a ZQ_RUN it appears to hold */
+#define ZX_DEMOTE 4  /* ... but it holds no such run: it goes after the boosted hits */
+
+/* Runs a query: fn gets each hit of [first, first + max) in rank order.
+ * Xapian matches a superset of q (ZQ_RUN as the AND of its pairs; a subset
+ * under negation).  With accept, hits are the candidates it accepts, and the
+ * totals count accepted candidates: exact when every candidate was checked
+ * (check_at_least covers them all), else the estimate is scaled by the
+ * share accepted.  Hits accepted with ZX_DEMOTE come after the other
+ * boosted hits, before the first hit that is not boosted.  Without accept,
+ * q must contain no ZQ_RUN. */
 int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
-              zx_data_fn fn, void *ctx, uint64_t *estimate, uint64_t *lower, uint64_t *upper,
-              zerr *err);
+              zx_accept_fn accept, void *actx, zx_data_fn fn, void *ctx,
+              uint64_t *estimate, uint64_t *lower, uint64_t *upper, zerr *err);
 /* Merges and compacts databases into a new one at dest. */
 int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err);
 

@@ -19,7 +19,7 @@
 
 /* The version of the term scheme and stored data.  Bump it whenever the terms
  * or the document data a database holds would change. */
-#define ZHFTS_INDEX_FORMAT 2
+#define ZHFTS_INDEX_FORMAT 3
 
 /* Section paths join their components with this. */
 #define ZHFTS_SECTION_SEP " \xe2\x80\xba " /* " › " */
@@ -149,8 +149,8 @@ void zhfts__units_free(zunits *u);
 static inline const char *zunit_text(const zunits *us, size_t i) { return us->text.data + us->u[i].off; }
 
 /* ---- terms.c: the term scheme ------------------------------------------- */
-/* Every unit is a term without prefix (with positions); every pair of
- * adjacent units is a bigram term (no positions); ICU words of two or more
+/* Every unit is a term without prefix; every pair of adjacent units is a
+ * bigram term (neither has positions); ICU words of two or more
  * units are "W" terms for ranking; the section path is one "P" term. */
 
 /* Writes the unigram term of unit i into out (replacing contents). */
