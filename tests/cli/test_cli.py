@@ -478,7 +478,10 @@ class IndexTest(CliTestCase):
     def test_jobs_same_results_as_one_job(self):
         docs = self.variants()
         one, two = self.path("one.db"), self.path("two.db")
+        # A new database is built in a shard and compacted into place, with
+        # one job as with two.
         out1, _ = self.zhfts("index", "--db", one, "--jobs", "1", self.path("docs"))
+        self.assert_no_shards()
         out2, err2 = self.zhfts("index", "--db", two, "--jobs", "2", self.path("docs"))
         self.assertEqual(err2, "")
         self.assert_no_shards()
