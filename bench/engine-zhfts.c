@@ -2,9 +2,9 @@
  * zhfts through its public API.  Whole files go in (zhfts splits paragraphs);
  * hits come back as (document id, byte offset), mapped to global ids.
  *
- * With jobs > 1 each worker thread writes its own database (PATH.shard-K),
- * and zhfts_db_merge() compacts them into PATH, as `zhfts index --jobs N`
- * does; the merge is part of the timed run.
+ * Each of the jobs worker threads writes its own database (PATH.shard-K),
+ * and zhfts_db_merge() compacts them into PATH, as `zhfts index [--jobs N]`
+ * does for a new database; the merge is part of the timed run.
  */
 #include "engine.h"
 
@@ -82,10 +82,7 @@ static int zhfts_build(const bench_corpus *c, const char *path, int jobs)
 		j[i].c = c;
 		j[i].lock = &lock;
 		j[i].next = &next;
-		if (jobs == 1)
-			snprintf(j[i].path, sizeof j[i].path, "%s", path);
-		else
-			snprintf(j[i].path, sizeof j[i].path, "%s.shard-%d", path, i);
+		snprintf(j[i].path, sizeof j[i].path, "%s.shard-%d", path, i);
 		pthread_create(&t[i], NULL, index_worker, &j[i]);
 	}
 	int failed = 0;
@@ -93,7 +90,7 @@ static int zhfts_build(const bench_corpus *c, const char *path, int jobs)
 		pthread_join(t[i], NULL);
 		failed |= j[i].failed;
 	}
-	if (jobs > 1 && !failed) {
+	if (!failed) {
 		const char **shards = calloc((size_t)jobs, sizeof *shards);
 		char *err = NULL;
 		for (int i = 0; shards && i < jobs; i++)
@@ -106,7 +103,7 @@ static int zhfts_build(const bench_corpus *c, const char *path, int jobs)
 		zhfts_free(err);
 		free(shards);
 	}
-	for (int i = 0; jobs > 1 && i < jobs; i++) {
+	for (int i = 0; i < jobs; i++) {
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", j[i].path);
 		if (system(cmd) != 0)
 			failed = 1;
