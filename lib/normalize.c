@@ -145,12 +145,55 @@ static int emit(znorm *n, const UChar *s, int32_t len, zbuf *out)
 	return ZHFTS_OK;
 }
 
+/* CJK Unified Ideographs (and Extension A): no decomposition, no case, no
+ * composition, so NFKC_Casefold leaves a string of them as it is. */
+static bool is_unified_ideograph(UChar32 c)
+{
+	return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf);
+}
+
+/* The common case of Chinese text: only unified ideographs, each a table
+ * look-up.  Returns false (having written nothing) for anything else. */
+static bool han_fast(znorm *n, const char *s, size_t len, zbuf *out)
+{
+	for (size_t i = 0; i < len; i += 3) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		if (len - i < 3 || (p[0] & 0xf0) != 0xe0)
+			return false;
+		UChar32 c = ((p[0] & 0x0f) << 12) | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		if (!is_unified_ideograph(c))
+			return false;
+		if (n->t2s && n->t2s_cache[c] == T2S_UNKNOWN) {
+			uint32_t r = t2s_one(n, c);
+			n->t2s_cache[c] = r == T2S_COMPLEX ? T2S_COMPLEX : r + 1;
+		}
+		if (n->t2s && (n->t2s_cache[c] == T2S_COMPLEX || n->t2s_cache[c] - 1 >= 0x10000 ||
+		               !is_unified_ideograph((UChar32)(n->t2s_cache[c] - 1))))
+			return false;
+	}
+	/* Valid UTF-8 (the callers' promise): three bytes each, mapped in place. */
+	for (size_t i = 0; i < len; i += 3) {
+		const unsigned char *p = (const unsigned char *)s + i;
+		UChar32 c = ((p[0] & 0x0f) << 12) | ((p[1] & 0x3f) << 6) | (p[2] & 0x3f);
+		if (n->t2s)
+			c = (UChar32)(n->t2s_cache[c] - 1);
+		out->data[i] = (char)(0xe0 | (c >> 12));
+		out->data[i + 1] = (char)(0x80 | ((c >> 6) & 0x3f));
+		out->data[i + 2] = (char)(0x80 | (c & 0x3f));
+	}
+	out->len = len;
+	out->data[len] = '\0';
+	return true;
+}
+
 int zhfts__normalize(znorm *n, const char *s, size_t len, zbuf *out)
 {
 	out->len = 0;
 	if (zbuf_reserve(out, len))
 		return ZHFTS_ENOMEM;
 	out->data[0] = '\0';
+	if (len && han_fast(n, s, len, out))
+		return ZHFTS_OK;
 	bool ascii = true;
 	for (size_t i = 0; i < len && ascii; i++)
 		ascii = (unsigned char)s[i] < 0x80;

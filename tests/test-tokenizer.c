@@ -104,6 +104,39 @@ static void test_traditional(void)
 	free(off);
 }
 
+/* Do the tokenizer's units, concatenated, equal the oracle's for a line? */
+static bool line_agrees(zhfts_tokenizer *t, oracle *o, const char *line)
+{
+	toks *ts = calloc(1, sizeof *ts);
+	CU_ASSERT_FATAL(ts && zhfts_tokenize(t, line, strlen(line), collect, ts) == 0);
+	size_t cap = strlen(line) * 4 + 16, n = 1;
+	char *mine = malloc(cap);
+	mine[0] = '\x1f';
+	for (size_t i = 0; i < ts->n; i++) {
+		const char *p = ts->t[i].text;
+		if (ts->t[i].kind == ZHFTS_TOKEN_HAN) {
+			for (size_t k = 0; k < strlen(p); k += 3) {
+				memcpy(mine + n, p + k, 3);
+				n += 3;
+				mine[n++] = '\x1f';
+			}
+		} else {
+			memcpy(mine + n, p, strlen(p));
+			n += strlen(p);
+			mine[n++] = '\x1f';
+		}
+	}
+	mine[n] = '\0';
+	char *want = oracle_units(o, line, strlen(line));
+	bool same = !strcmp(mine, want);
+	if (!same)
+		fprintf(stderr, "\nline differs: %s\n", line);
+	free(want);
+	free(mine);
+	free(ts);
+	return same;
+}
+
 /* Concatenated units of the tokenizer equal the oracle's for the sample. */
 static void test_agrees_with_oracle(void)
 {
@@ -116,33 +149,7 @@ static void test_agrees_with_oracle(void)
 	char *save, *line = strtok_r(s, "\n", &save);
 	size_t lines = 0;
 	while (line) {
-		toks *ts = calloc(1, sizeof *ts);
-		CU_ASSERT_FATAL(zhfts_tokenize(t, line, strlen(line), collect, ts) == 0);
-		size_t cap = strlen(line) * 4 + 16, n = 1;
-		char *mine = malloc(cap);
-		mine[0] = '\x1f';
-		for (size_t i = 0; i < ts->n; i++) {
-			const char *p = ts->t[i].text;
-			if (ts->t[i].kind == ZHFTS_TOKEN_HAN) {
-				for (size_t k = 0; k < strlen(p); k += 3) {
-					memcpy(mine + n, p + k, 3);
-					n += 3;
-					mine[n++] = '\x1f';
-				}
-			} else {
-				memcpy(mine + n, p, strlen(p));
-				n += strlen(p);
-				mine[n++] = '\x1f';
-			}
-		}
-		mine[n] = '\0';
-		char *want = oracle_units(o, line, strlen(line));
-		if (strcmp(mine, want))
-			fprintf(stderr, "\nline differs: %s\n", line);
-		CU_ASSERT_STRING_EQUAL(mine, want);
-		free(want);
-		free(mine);
-		free(ts);
+		CU_ASSERT(line_agrees(t, o, line));
 		lines++;
 		line = strtok_r(NULL, "\n", &save);
 	}
@@ -150,6 +157,34 @@ static void test_agrees_with_oracle(void)
 	oracle_free(o);
 	zhfts_tokenizer_free(t);
 	free(s);
+}
+
+/* Every BMP unified ideograph, Traditional or not, normalizes as ICU does
+ * (normalize.c maps strings of them through a table). */
+static void test_every_ideograph(void)
+{
+	zhfts_tokenizer *t;
+	CU_ASSERT_FATAL(zhfts_tokenizer_new(&t, NULL) == 0);
+	oracle *o = oracle_new(true);
+	char line[400 * 3 + 1];
+	size_t n = 0, bad = 0, lines = 0;
+	for (uint32_t c = 0x3400; c <= 0x9fff; c++) {
+		if (c > 0x4dbf && c < 0x4e00)
+			continue;
+		line[n++] = (char)(0xe0 | (c >> 12));
+		line[n++] = (char)(0x80 | ((c >> 6) & 0x3f));
+		line[n++] = (char)(0x80 | (c & 0x3f));
+		if (n == sizeof line - 1 || c == 0x9fff) {
+			line[n] = '\0';
+			bad += !line_agrees(t, o, line);
+			lines++;
+			n = 0;
+		}
+	}
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT(lines > 60);
+	oracle_free(o);
+	zhfts_tokenizer_free(t);
 }
 
 static void test_callback_stops_and_errors(void)
@@ -182,6 +217,7 @@ static void suites(void)
 	CU_add_test(s, "kinds, offsets, positions, normalization", test_kinds_offsets_positions);
 	CU_add_test(s, "Traditional folding on and off", test_traditional);
 	CU_add_test(s, "units agree with the oracle on the sample", test_agrees_with_oracle);
+	CU_add_test(s, "every unified ideograph normalizes as ICU does", test_every_ideograph);
 	CU_add_test(s, "callback stop value, errors, NUL bytes", test_callback_stops_and_errors);
 }
 
