@@ -405,6 +405,8 @@ ZHFTS_EXTERN int zhfts_db_get_document(zhfts_db *db, const char *id, zhfts_resul
 
 /**
  * Describes how a query is understood (the Xapian query), for debugging.
+ * Runs of three or more units show as the AND of their pairs: the hits are
+ * the paragraphs among those whose text holds the run.
  * @param[out] out  a string for the caller to zhfts_free()
  * @retval ZHFTS_OK, ZHFTS_EQUERY, ZHFTS_ELIMIT, ZHFTS_ENOMEM
  */
