@@ -112,16 +112,11 @@ static int too_many(parser *p)
 	return ZHFTS_OK;
 }
 
-/* Units [a, b) as "\x1fu1\x1fu2\x1f": what a text leaf must match. */
+/* Units [a, b) as what a text leaf must match (zhfts__units_joined). */
 static char *units_pattern(const zunits *us, size_t a, size_t b, size_t *len)
 {
 	zbuf k = {0};
-	int rc = zbuf_addc(&k, '\x1f');
-	for (size_t i = a; rc == ZHFTS_OK && i < b; i++) {
-		rc = zbuf_add(&k, zunit_text(us, i), us->u[i].len);
-		rc = rc ? rc : zbuf_addc(&k, '\x1f');
-	}
-	if (rc) {
+	if (zhfts__units_joined(&k, us, a, b)) {
 		zbuf_free(&k);
 		return NULL;
 	}

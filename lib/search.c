@@ -157,11 +157,7 @@ static int load_path(void *ctx, const char *term, size_t len, uint32_t tf)
 		zhfts__units_reset(&db->units);
 		rc = zhfts__units_fast(&db->tok, path, strlen(path), &db->units);
 	}
-	rc = rc ? rc : zbuf_addc(&u, '\x1f');
-	for (size_t i = 0; rc == ZHFTS_OK && i < db->units.n; i++) {
-		rc = zbuf_add(&u, zunit_text(&db->units, i), db->units.u[i].len);
-		rc = rc ? rc : zbuf_addc(&u, '\x1f');
-	}
+	rc = rc ? rc : zhfts__units_joined(&u, &db->units, 0, db->units.n);
 	void *v = db->sections;
 	if (rc == ZHFTS_OK && zvec_grow(&v, &db->seccap, db->nsections + 1, sizeof *db->sections))
 		rc = ZHFTS_ENOMEM;
@@ -353,13 +349,9 @@ static int accept(void *ctx, const char *data, size_t len)
 	if (zhfts__record_decode(&r, data, len))
 		return zerr_set(&c->db->err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", c->db->path);
 	zhfts__units_reset(&c->units);
-	c->text.len = c->section.len = 0;
+	c->section.len = 0;
 	int rc = zhfts__units_fast(&c->db->tok, r.text, r.text_len, &c->units);
-	rc = rc ? rc : zbuf_addc(&c->text, '\x1f');
-	for (size_t i = 0; rc == ZHFTS_OK && i < c->units.n; i++) {
-		rc = zbuf_add(&c->text, zunit_text(&c->units, i), c->units.u[i].len);
-		rc = rc ? rc : zbuf_addc(&c->text, '\x1f');
-	}
+	rc = rc ? rc : zhfts__units_joined(&c->text, &c->units, 0, c->units.n);
 	if (rc == ZHFTS_OK && r.section_len)
 		rc = zhfts__term_section(&c->section, r.section, r.section_len);
 	if (rc == ZHFTS_ENOMEM)

@@ -334,6 +334,17 @@ int zhfts__units_fast(struct zhfts_tokenizer *t, const char *s, size_t len, zuni
 	return scan_units_only(t, s, len, append_units, out);
 }
 
+int zhfts__units_joined(zbuf *out, const zunits *us, size_t a, size_t b)
+{
+	out->len = 0;
+	int rc = zbuf_addc(out, '\x1f');
+	for (size_t i = a; rc == ZHFTS_OK && i < b; i++) {
+		rc = zbuf_add(out, zunit_text(us, i), us->u[i].len);
+		rc = rc ? rc : zbuf_addc(out, '\x1f');
+	}
+	return rc;
+}
+
 void zhfts__units_reset(zunits *u)
 {
 	u->text.len = 0;

@@ -144,6 +144,9 @@ int zhfts__units(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *o
 /* The same units, faster, but with every token one ICU word or one Han
  * character (no dictionary words): for finding matches, not for W terms. */
 int zhfts__units_fast(struct zhfts_tokenizer *t, const char *s, size_t len, zunits *out);
+/* Units [a, b) as "\x1fu1\x1fu2\x1f" into out (replacing its contents): a
+ * run of them is then a plain substring of a paragraph's whole string. */
+int zhfts__units_joined(zbuf *out, const zunits *us, size_t a, size_t b);
 void zhfts__units_reset(zunits *u);
 void zhfts__units_free(zunits *u);
 static inline const char *zunit_text(const zunits *us, size_t i) { return us->text.data + us->u[i].off; }
