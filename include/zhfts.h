@@ -14,8 +14,10 @@
  * - Objects returned through an `out` parameter belong to the caller and are
  *   released with their own _free()/_close(), which accept NULL.  Pointers
  *   returned by getters are borrowed: each getter says how long they stay valid.
- * - Options structs start with a version field; initialise them with their
- *   _INIT macro so that fields added later get their defaults.
+ * - Structs the caller allocates (options, zhfts_doc_info, zhfts_stats) start
+ *   with a version field; initialise them with their _INIT macro so that
+ *   fields added later get their defaults.  Structs the library allocates
+ *   (zhfts_hit, zhfts_error, zhfts_facet) may grow at the end.
  *
  * Thread safety
  * -------------
@@ -44,11 +46,11 @@ extern "C" {
 /** @name Version */
 /**@{*/
 #define ZHFTS_VERSION_MAJOR 0
-#define ZHFTS_VERSION_MINOR 1
+#define ZHFTS_VERSION_MINOR 2
 #define ZHFTS_VERSION_PATCH 0
-#define ZHFTS_VERSION_STRING "0.1.0"
+#define ZHFTS_VERSION_STRING "0.2.0"
 
-/** The version of the library that is running, e.g. "0.1.0".  Static string. */
+/** The version of the library that is running, e.g. "0.2.0".  Static string. */
 ZHFTS_EXTERN const char *zhfts_version(void);
 /**@}*/
 
@@ -209,54 +211,124 @@ ZHFTS_EXTERN int zhfts_db_open(zhfts_db **out, const char *path, unsigned int fl
  */
 ZHFTS_EXTERN int zhfts_db_close(zhfts_db *db);
 
-/** Detail of the handle's last failure; valid until the next call on it. */
+/** The message of the handle's last failure ("" after a success); valid until
+ * the next call on it.  The same as zhfts_db_error(db)->message. */
 ZHFTS_EXTERN const char *zhfts_db_errmsg(const zhfts_db *db);
+
+/** Where a failure is located. */
+typedef enum zhfts_where {
+	ZHFTS_WHERE_NONE = 0,     /**< nowhere in particular */
+	ZHFTS_WHERE_QUERY = 1,    /**< `offset` is a byte offset in the query text */
+	ZHFTS_WHERE_DOCUMENT = 2, /**< `offset` (when >= 0) is a byte offset in the document's bytes */
+	ZHFTS_WHERE_OPTION = 3    /**< an option or argument; `field` names it when it can */
+} zhfts_where;
+
+/** The last failure on a handle, as data.  Owned by the handle; valid until
+ * the next call on it.  Fields may be added at the end in later versions. */
+typedef struct zhfts_error {
+	int status;            /**< ZHFTS_OK after a success */
+	const char *message;   /**< never NULL; "" after a success */
+	zhfts_where where;
+	int64_t offset;        /**< byte offset (see `where`), or -1 */
+	const char *doc;       /**< the document id concerned, or NULL */
+	const char *field;     /**< the field or option concerned, or NULL */
+	uint64_t lost;         /**< documents added since the last commit that this failure
+	                            discarded (see zhfts_db_add_document()) */
+} zhfts_error;
+
+/** The detail of the handle's last call; never NULL (also for a NULL handle). */
+ZHFTS_EXTERN const zhfts_error *zhfts_db_error(const zhfts_db *db);
 
 /** The settings the database was built with (normalize, traditional,
  * paragraph_mode filled in; never ZHFTS_DEFAULT). */
 ZHFTS_EXTERN int zhfts_db_settings(zhfts_db *db, zhfts_options *out);
 
-#define ZHFTS_DOC_LENIENT 0x1u /**< replace invalid bytes with U+FFFD instead of failing */
-#define ZHFTS_DOC_LINES 0x2u   /**< every non-blank line of this document is a paragraph,
-                                    whatever the database's paragraph_mode (its default) */
+/** A document field: a name and a UTF-8 value. */
+typedef struct zhfts_field {
+	const char *name;   /**< 1 to 32 bytes of [a-z0-9_], starting with a letter;
+	                         not "doc" or "section", which the query language reserves */
+	const char *value;  /**< 1 to 1024 bytes of valid UTF-8 (NUL-terminated) */
+} zhfts_field;
 
-#define ZHFTS_DOC_OPTIONS_VERSION 1
+#define ZHFTS_DOC_LENIENT 0x1u  /**< replace invalid bytes with U+FFFD instead of failing */
+#define ZHFTS_DOC_LINES 0x2u    /**< every non-blank line of this document is a paragraph,
+                                     whatever the database's paragraph_mode (its default) */
+#define ZHFTS_DOC_NO_GUESS 0x4u /**< don't fill in `title` and `date` from the text */
+
+#define ZHFTS_DOC_OPTIONS_VERSION 2
+/**
+ * How to read one document.
+ *
+ * Fields are stored with every paragraph of the document, returned with each
+ * hit, and can be filtered on (`district:海淀区`, `date:2020-01-01..`),
+ * sorted by and counted (facets).  Unless ZHFTS_DOC_NO_GUESS is set, a
+ * document given no `title` or no `date` gets them from its first lines
+ * when they state them:
+ * - `title`: the first of the first five lines that holds at least six Han
+ *   characters, is at most 100 characters long and does not end a sentence
+ *   (。！？；：), with white space trimmed (`云川区政府工作报告（2026年）`);
+ * - `date`: the first date that begins one of the first ten lines, after
+ *   any dashes, spaces and brackets: YYYY.MM.DD, YYYY-MM-DD, YYYY/MM/DD or
+ *   YYYY年M月D日, in half- or full-width digits, as YYYY-MM-DD
+ *   (`2020.01.06`, `——2026年1月8日在…` give 2020-01-06, 2026-01-08).
+ */
 typedef struct zhfts_doc_options {
-	unsigned int version;  /**< ZHFTS_DOC_OPTIONS_VERSION */
+	unsigned int version;  /**< ZHFTS_DOC_OPTIONS_VERSION (1 is accepted: no fields) */
 	const char *encoding;  /**< "UTF-8", "GB18030", "GBK", "UTF-16LE", ...; NULL: detect */
 	unsigned int flags;    /**< ZHFTS_DOC_* */
+	/* version 2 */
+	const zhfts_field *fields; /**< the document's fields; a name may appear once */
+	size_t nfields;
 } zhfts_doc_options;
-#define ZHFTS_DOC_OPTIONS_INIT {ZHFTS_DOC_OPTIONS_VERSION, NULL, 0}
+#define ZHFTS_DOC_OPTIONS_INIT {ZHFTS_DOC_OPTIONS_VERSION, NULL, 0, NULL, 0}
 
-/** What zhfts_db_add_document() did. */
+#define ZHFTS_DOC_INFO_VERSION 1
+/** What zhfts_db_add_document() did (filled in only on success). */
 typedef struct zhfts_doc_info {
+	unsigned int version;  /**< ZHFTS_DOC_INFO_VERSION */
 	uint32_t paragraphs;   /**< paragraphs indexed */
 	uint32_t replaced;     /**< paragraphs of an earlier version that were removed */
-	char encoding[32];     /**< the charset that was used, e.g. "UTF-8", "GB18030" */
+	const char *encoding;  /**< the charset used ("UTF-8", "GB18030", ...); valid until
+	                            the next call on the handle */
+	unsigned int committed; /**< 1 if this call committed (auto_commit_bytes reached) */
 } zhfts_doc_info;
+#define ZHFTS_DOC_INFO_INIT {ZHFTS_DOC_INFO_VERSION, 0, 0, NULL, 0}
 
 /**
  * Adds a document, or replaces every paragraph of an earlier document with
  * the same id.  The change is atomic: a reader sees all of the old
  * paragraphs or all of the new ones, never a mix; it becomes visible to other
- * handles at the next commit.  If the document cannot be decoded, nothing
- * changes.  If Xapian fails part-way, every change since the last commit is
- * rolled back and the message says so.
+ * handles at the next commit.
+ *
+ * Failures:
+ * - bad input (ZHFTS_EENCODING, ZHFTS_EINVAL, ZHFTS_ELIMIT) changes nothing:
+ *   every earlier uncommitted document is still pending;
+ * - any other failure (the database failed: ZHFTS_EIO, ZHFTS_ENOMEM,
+ *   ZHFTS_ERROR...) leaves the database as it was at the last successful
+ *   commit: this document and every one added since that commit are
+ *   discarded, and zhfts_db_error()->lost says how many documents that was.
+ *   This includes the commit that auto_commit_bytes triggers at the end of a
+ *   call: when it fails, the call fails.
+ * So after ZHFTS_OK every document added since the last commit is pending,
+ * and after any failure the caller knows exactly which documents to add again.
  *
  * @param[in]  id    the document's id (a path, say): 1 to 4096 bytes of valid UTF-8
  * @param[in]  data  the document's bytes, in any supported charset
- * @param[in]  opts  NULL: detect the charset, fail on invalid bytes
- * @param[out] info  optional
+ * @param[in]  opts  NULL: detect the charset, fail on invalid bytes, no fields
+ * @param[out] info  optional; initialise with ZHFTS_DOC_INFO_INIT
  * @retval ZHFTS_OK
- * @retval ZHFTS_EENCODING  invalid bytes (message: id and byte offset) or unknown charset
- * @retval ZHFTS_EREADONLY, ZHFTS_EINVAL, ZHFTS_EIO, ZHFTS_ENOMEM, ZHFTS_ERROR
+ * @retval ZHFTS_EENCODING  invalid bytes (the error gives the byte offset) or unknown charset
+ * @retval ZHFTS_EINVAL     bad id, field name or value, or options version
+ * @retval ZHFTS_EREADONLY, ZHFTS_ELIMIT, ZHFTS_EIO, ZHFTS_ENOMEM, ZHFTS_ERROR
  */
 ZHFTS_EXTERN int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t len,
                                        const zhfts_doc_options *opts, zhfts_doc_info *info);
 
 /**
- * Deletes every paragraph of a document.
- * @retval ZHFTS_OK, ZHFTS_ENOTFOUND (no such document), ZHFTS_EREADONLY, ZHFTS_EIO
+ * Deletes every paragraph of a document.  A failure of the database (not
+ * ZHFTS_ENOTFOUND) discards every change since the last commit, as
+ * zhfts_db_add_document() does.
+ * @retval ZHFTS_OK, ZHFTS_ENOTFOUND (no such document), ZHFTS_EREADONLY, ZHFTS_EINVAL, ZHFTS_EIO
  */
 ZHFTS_EXTERN int zhfts_db_delete_document(zhfts_db *db, const char *id);
 
@@ -272,15 +344,20 @@ ZHFTS_EXTERN int zhfts_db_rollback(zhfts_db *db);
 /** Reads the latest committed state (readers). */
 ZHFTS_EXTERN int zhfts_db_reopen(zhfts_db *db);
 
+#define ZHFTS_STATS_VERSION 1
 typedef struct zhfts_stats {
-	uint64_t documents;   /**< distinct document ids */
-	uint64_t paragraphs;  /**< paragraphs (Xapian documents) */
-	uint64_t terms;       /**< distinct terms (0 unless asked with ZHFTS_STATS_TERMS) */
-	uint64_t disk_bytes;  /**< size of the database files (0 for in-memory and remote) */
+	unsigned int version;  /**< ZHFTS_STATS_VERSION */
+	uint64_t documents;    /**< distinct document ids */
+	uint64_t paragraphs;   /**< paragraphs (Xapian documents) */
+	uint64_t terms;        /**< distinct terms (0 unless asked with ZHFTS_STATS_TERMS) */
+	uint64_t disk_bytes;   /**< size of the database files (0 for in-memory and remote) */
 } zhfts_stats;
+#define ZHFTS_STATS_INIT {ZHFTS_STATS_VERSION, 0, 0, 0, 0}
 #define ZHFTS_STATS_TERMS 0x1u /**< also count distinct terms (reads the whole term list) */
 
-/** Counts documents and paragraphs (and terms, on request). */
+/** Counts documents and paragraphs (and terms, on request).
+ * @param[in,out] out  initialise with ZHFTS_STATS_INIT
+ * @retval ZHFTS_OK, ZHFTS_EINVAL (unknown version), ZHFTS_EIO, ZHFTS_ECORRUPT */
 ZHFTS_EXTERN int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *out);
 
 /**
@@ -305,7 +382,8 @@ ZHFTS_EXTERN int zhfts_db_merge(const char *dest, const char *const *sources, si
 typedef int (*zhfts_doc_fn)(void *ctx, const char *id, uint32_t paragraphs);
 
 /** Lists the documents in the database, in byte order of their ids (ids longer
- * than 239 bytes are stored hashed and sort by the hash).
+ * than 239 bytes are stored hashed and sort by the hash).  The callback runs
+ * outside any database read and may call the library, also on this handle.
  * @retval ZHFTS_OK, a callback's non-zero return, or a failure */
 ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *ctx);
 /**@}*/
@@ -319,11 +397,28 @@ ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *
  *   space.  Latin words and numbers match whole tokens, case-insensitively.
  * - `中关村科学城建设`: an unspaced run is split into keywords by the same ICU
  *   segmentation (single characters stay with their neighbours); paragraphs
- *   holding the whole run rank first.
+ *   holding the whole run come first (see `tier`).
  * - `"科学城北"`: a phrase, matched as one contiguous run.
- * - `a OR b`, `-a`, `NOT a`, `a AND b`, `( ... )`, `section:任务` (or
- *   `section:"任务 2"`): the paragraph's section path holds the text.
- * Errors carry the byte offset in the query.
+ * - `a OR b`, `-a`, `NOT a`, `a AND b`, `( ... )`.
+ * - Filters, which restrict the matches and never change their scores:
+ *   - `section:任务` (or `section:"任务 2"`): the section path holds the text;
+ *   - `NAME:VALUE` (or `NAME:"..."`): the document's field NAME equals VALUE,
+ *     both normalized as text is (NFKC, case, Traditional), so that
+ *     `district:海淀區` finds 海淀区;
+ *   - `NAME:LOW..HIGH`, `NAME:LOW..`, `NAME:..HIGH`: an inclusive range.  When
+ *     both ends are numbers (`year:2019..2020`, `score:..0.5`) values compare
+ *     as numbers, and only values that are numbers match; otherwise values
+ *     compare in byte order of their normalized text, so ISO dates work
+ *     (`date:2020-01-01..2020-06-30`);
+ *   - `doc:ID` and `doc:PREFIX*`: the document id is ID, or starts with PREFIX.
+ *   Filters combine with everything else: `(5G OR 芯片) district:海淀区 -year:2019`.
+ *   A query of filters alone lists the paragraphs that pass them.
+ * Errors (ZHFTS_EQUERY) carry the byte offset in the query: syntax errors,
+ * a field name the database has never seen, a range whose ends are of
+ * different kinds (`year:2019..abc`).
+ *
+ * Ranking: hits are ordered by `tier`, then `score` (BM25), then document id
+ * and paragraph; see zhfts_hit.
  */
 /**@{*/
 typedef struct zhfts_span {
@@ -331,14 +426,11 @@ typedef struct zhfts_span {
 	size_t length;  /**< bytes */
 } zhfts_span;
 
-/** One ranked hit.  Fields may be added at the end in later versions. */
+/** One ranked hit.  Owned by its results; fields may be added at the end. */
 typedef struct zhfts_hit {
 	size_t rank;          /**< from 1, counting from the first hit of the whole result */
-	double score;         /**< BM25 weight; a paragraph holding a whole unspaced query run
-	                           (`中关村科学城建设`) has that run's weight scaled by 1000 so
-	                           that it ranks first.  A paragraph holding every pair of the
-	                           run but not the run gets that weight too, and is placed after
-	                           the paragraphs that hold it: scores are then not monotonic. */
+	double score;         /**< the paragraph's BM25 weight for the query (0 for a query of
+	                           filters only); within a tier, scores never increase down the list */
 	const char *doc;      /**< document id */
 	uint32_t para;        /**< paragraph number, from 1 */
 	uint64_t offset;      /**< byte offset of the paragraph's first line in the original document */
@@ -346,53 +438,172 @@ typedef struct zhfts_hit {
 	const char *section;  /**< section path, components joined by " › "; "" if none */
 	const char *text;     /**< the paragraph as UTF-8 (NUL-terminated) */
 	size_t text_len;      /**< bytes in text */
-	const char *snippet;  /**< text around the best match with matches between the markers
-	                           ("" with ZHFTS_SEARCH_NO_SNIPPETS) */
-	const zhfts_span *spans; /**< matches, sorted, not overlapping, as byte ranges in text */
+	const char *snippet;  /**< zhfts_db_search(): text around the best match with matches
+	                           between the markers ("" with ZHFTS_SEARCH_NO_SNIPPETS);
+	                           zhfts_query_search(): "" (see zhfts_results_snippet()) */
+	const zhfts_span *spans; /**< matches, sorted, not overlapping, as byte ranges in text:
+	                              filled in by zhfts_db_search() and zhfts_results_spans() */
 	size_t nspans;
+	/* since 0.2 */
+	int tier;             /**< 1 + the number of the query's unspaced runs split into
+	                           keywords (`中关村科学城建设`) that this paragraph holds whole;
+	                           1 for every hit of a query without such runs.  Higher tiers
+	                           come first. */
+	const zhfts_field *fields; /**< the document's fields, as given (or guessed) */
+	size_t nfields;
 } zhfts_hit;
 
 #define ZHFTS_SEARCH_EXACT_COUNT 0x1u /**< count every match (slower on common terms) */
-#define ZHFTS_SEARCH_NO_SNIPPETS 0x2u /**< no spans and an empty snippet: much faster when
-                                           asking for thousands of hits */
+#define ZHFTS_SEARCH_NO_SNIPPETS 0x2u /**< zhfts_db_search(): no spans and an empty snippet */
 
-#define ZHFTS_SEARCH_OPTIONS_VERSION 1
+#define ZHFTS_SEARCH_OPTIONS_VERSION 2
 typedef struct zhfts_search_options {
-	unsigned int version;    /**< ZHFTS_SEARCH_OPTIONS_VERSION */
+	unsigned int version;    /**< ZHFTS_SEARCH_OPTIONS_VERSION (1 is accepted) */
 	size_t offset;           /**< hits to skip */
 	size_t limit;            /**< hits to return (0: 10; SIZE_MAX: all) */
-	const char *mark_open;   /**< put before each match in snippets (NULL: "[") */
-	const char *mark_close;  /**< put after each match in snippets (NULL: "]") */
-	size_t snippet_chars;    /**< characters of context around the match (0: 40 each side) */
+	const char *mark_open;   /**< zhfts_db_search() snippets: before each match (NULL: "[") */
+	const char *mark_close;  /**< ... after each match (NULL: "]") */
+	size_t snippet_chars;    /**< ... characters of context around the match (0: 40 each side) */
 	unsigned int flags;      /**< ZHFTS_SEARCH_* */
+	/* version 2 */
+	const char *sort;        /**< NULL or "relevance": tier, score, then document order;
+	                              "doc": document id, then paragraph number;
+	                              "FIELD" / "-FIELD": by a field, ascending / descending (numbers
+	                              before text, numbers numerically; paragraphs without the field
+	                              last), relevance breaking ties */
+	const char *const *facets; /**< field names to count over every match ("doc": per document) */
+	size_t nfacets;
+	size_t facet_limit;      /**< values kept per facet, the most frequent first (0: all) */
 } zhfts_search_options;
-#define ZHFTS_SEARCH_OPTIONS_INIT {ZHFTS_SEARCH_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, 0}
+#define ZHFTS_SEARCH_OPTIONS_INIT {ZHFTS_SEARCH_OPTIONS_VERSION, 0, 0, NULL, NULL, 0, 0, NULL, NULL, 0, 0}
 
 typedef struct zhfts_results zhfts_results;
+typedef struct zhfts_query zhfts_query;
 
 /**
- * Runs a query.
- * @param[out] out    results; free with zhfts_results_free()
- * @param[in]  query  UTF-8 query text
- * @retval ZHFTS_OK         also when nothing matched (zhfts_results_count() is 0)
- * @retval ZHFTS_EQUERY     syntax error; the message gives the byte offset
- * @retval ZHFTS_ELIMIT     query too long or too deeply nested
+ * Parses a query for a database, to run it as many times as needed: pages,
+ * counts, facets.  A query that pages forward (each search's offset at or
+ * past the previous page's end, same sort) goes on from where the previous
+ * page stopped: candidates already checked against the text are not checked
+ * again.
+ *
+ * The query borrows @p db: free it before closing the database, and do not use
+ * the two from different threads at the same time.
+ *
+ * @param[out] out  the query; free with zhfts_query_free()
+ * @retval ZHFTS_OK
+ * @retval ZHFTS_EQUERY   syntax error, unknown field, mixed range (zhfts_db_error() has the offset)
+ * @retval ZHFTS_ELIMIT   query too long or too deeply nested
+ * @retval ZHFTS_EIO, ZHFTS_ECORRUPT, ZHFTS_ENOMEM, ZHFTS_EINVAL
+ */
+ZHFTS_EXTERN int zhfts_query_new(zhfts_query **out, zhfts_db *db, const char *query, size_t query_len);
+ZHFTS_EXTERN void zhfts_query_free(zhfts_query *q);
+
+/**
+ * Runs the query: one page of hits, the total, and the facets asked for.
+ *
+ * Hits come without snippets (zhfts_results_snippet()) and spans
+ * (zhfts_results_spans()), which are made only when asked for.  Each hit's
+ * paragraph is read from the database when zhfts_results_hit() first asks
+ * for it, so a page of every hit costs little more than counting them.  A
+ * paragraph never changes once indexed: a hit read later is the paragraph as
+ * it was found, unless its document was deleted and the database reopened
+ * meanwhile (zhfts_results_hit() then returns NULL).
+ *
+ * Facets count the paragraphs that match, over every match and not only the
+ * page: asking for them costs about as much as asking for every hit (for a
+ * query with a run of three or more units, whose candidates are checked
+ * against their text, every candidate is checked).
+ *
+ * @param[out] out  results; free with zhfts_results_free()
+ * @retval ZHFTS_OK      also when nothing matched
+ * @retval ZHFTS_EINVAL  bad options: unknown sort field or facet, options version
  * @retval ZHFTS_EIO, ZHFTS_ECORRUPT, ZHFTS_ENOMEM, ZHFTS_ERROR
+ */
+ZHFTS_EXTERN int zhfts_query_search(zhfts_query *q, const zhfts_search_options *opts,
+                                    zhfts_results **out);
+
+/** Counts every match exactly (the candidates of runs of three or more units
+ * are checked against their text). */
+ZHFTS_EXTERN int zhfts_query_count(zhfts_query *q, uint64_t *out);
+
+/**
+ * Describes how the query is understood (the Xapian query and what is checked
+ * in the text), for debugging.
+ * @param[out] out  a string for the caller to zhfts_free()
+ */
+ZHFTS_EXTERN int zhfts_query_explain(zhfts_query *q, char **out);
+
+/**
+ * The convenience: zhfts_query_new(), zhfts_query_search(), and for every
+ * hit of the page its spans and a snippet (unless ZHFTS_SEARCH_NO_SNIPPETS).
+ * Errors as those two functions.
  */
 ZHFTS_EXTERN int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
                                  const zhfts_search_options *opts, zhfts_results **out);
 
 /** Hits in this page. */
 ZHFTS_EXTERN size_t zhfts_results_count(const zhfts_results *res);
-/** Hit @p i (from 0) of this page, or NULL past the end; valid until
+/** Hit @p i (from 0) of this page, read on first use; NULL past the end or
+ * when it cannot be read (zhfts_results_errmsg() says why).  Valid until
  * zhfts_results_free(). */
-ZHFTS_EXTERN const zhfts_hit *zhfts_results_hit(const zhfts_results *res, size_t i);
+ZHFTS_EXTERN const zhfts_hit *zhfts_results_hit(zhfts_results *res, size_t i);
 /** Matches in the whole database: an estimate with bounds; exact when
- * lower == upper (always with ZHFTS_SEARCH_EXACT_COUNT, which for a query
- * with a run of three or more units checks the text of every candidate).
- * Any out may be NULL. */
+ * lower == upper (always with ZHFTS_SEARCH_EXACT_COUNT or facets, which for
+ * a query with a run of three or more units checks the text of every
+ * candidate).  Any out may be NULL. */
 ZHFTS_EXTERN void zhfts_results_total(const zhfts_results *res, uint64_t *estimate,
                                       uint64_t *lower, uint64_t *upper);
+/** Why the last call on the results failed ("" if it did not). */
+ZHFTS_EXTERN const char *zhfts_results_errmsg(const zhfts_results *res);
+
+/**
+ * The matches in hit @p i, computed on first use and stored in the hit
+ * (its `spans` and `nspans`).
+ * @param[out] spans  borrowed until zhfts_results_free(); NULL when there are none
+ * @retval ZHFTS_OK, ZHFTS_EINVAL (no such hit), ZHFTS_ENOMEM, ZHFTS_EIO
+ */
+ZHFTS_EXTERN int zhfts_results_spans(zhfts_results *res, size_t i, const zhfts_span **spans,
+                                     size_t *nspans);
+
+#define ZHFTS_SNIPPET_OPTIONS_VERSION 1
+typedef struct zhfts_snippet_options {
+	unsigned int version;    /**< ZHFTS_SNIPPET_OPTIONS_VERSION */
+	const char *mark_open;   /**< before each match (NULL: "[") */
+	const char *mark_close;  /**< after each match (NULL: "]") */
+	size_t context_chars;    /**< characters of context around the first match (0: 40) */
+} zhfts_snippet_options;
+#define ZHFTS_SNIPPET_OPTIONS_INIT {ZHFTS_SNIPPET_OPTIONS_VERSION, NULL, NULL, 0}
+
+/**
+ * A snippet of hit @p i: its text around the first match, matches marked.
+ * @param[in]  opts  NULL for the defaults
+ * @param[out] out   a string for the caller to zhfts_free()
+ * @retval ZHFTS_OK, ZHFTS_EINVAL, ZHFTS_ENOMEM, ZHFTS_EIO
+ */
+ZHFTS_EXTERN int zhfts_results_snippet(zhfts_results *res, size_t i, const zhfts_snippet_options *opts,
+                                       char **out);
+
+/** One value of a facet and the number of matching paragraphs that have it. */
+typedef struct zhfts_facet_value {
+	const char *value;   /**< the normalized value (a number as the shortest
+	                          decimal that reads back the same); for "doc", the id */
+	uint64_t count;
+} zhfts_facet_value;
+
+/** The counts of one facet, most frequent first (ties in byte order of value). */
+typedef struct zhfts_facet {
+	const char *name;                 /**< the field ("doc" for documents) */
+	const zhfts_facet_value *values;
+	size_t nvalues;                   /**< at most facet_limit when one was given */
+	uint64_t distinct;                /**< distinct values among all matches */
+} zhfts_facet;
+
+/** Facets asked for, in the order asked. */
+ZHFTS_EXTERN size_t zhfts_results_facet_count(const zhfts_results *res);
+/** Facet @p k, or NULL past the end; valid until zhfts_results_free(). */
+ZHFTS_EXTERN const zhfts_facet *zhfts_results_facet(const zhfts_results *res, size_t k);
+
 ZHFTS_EXTERN void zhfts_results_free(zhfts_results *res);
 
 /**
@@ -403,13 +614,7 @@ ZHFTS_EXTERN void zhfts_results_free(zhfts_results *res);
  */
 ZHFTS_EXTERN int zhfts_db_get_document(zhfts_db *db, const char *id, zhfts_results **out);
 
-/**
- * Describes how a query is understood (the Xapian query), for debugging.
- * Runs of three or more units show as the AND of their pairs: the hits are
- * the paragraphs among those whose text holds the run.
- * @param[out] out  a string for the caller to zhfts_free()
- * @retval ZHFTS_OK, ZHFTS_EQUERY, ZHFTS_ELIMIT, ZHFTS_ENOMEM
- */
+/** zhfts_query_new() and zhfts_query_explain() in one call. */
 ZHFTS_EXTERN int zhfts_db_explain(zhfts_db *db, const char *query, size_t query_len, char **out);
 /**@}*/
 

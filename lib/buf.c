@@ -6,6 +6,17 @@
 
 #include "zhfts-private.h"
 
+uint64_t zhfts__hash(const char *s, size_t n)
+{
+	/* FNV-1a, 64 bits */
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (size_t i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
 int zvec_grow(void **items, size_t *cap, size_t need, size_t item_size)
 {
 	if (need <= *cap)

@@ -1,7 +1,24 @@
 /*
- * Query -> ranked hits: runs the query tree through Xapian (BM25) and turns
- * each hit's stored record into a zhfts_hit with spans and a snippet.
+ * Running a plan: the query object, and the ranked stream of hits.
+ *
+ *   query text -> parse.c -> plan.c -> here: Xapian (xapian-binding.cc)
+ *   -> check (verify.c) -> order -> results.c -> highlight.c
+ *
+ * Xapian gives candidates in its order: (sort value,) weight, docid.  When
+ * its matches are a superset of the hits (runs of three or more units, tiers
+ * granted on pairs), each candidate's record is read and checked; a
+ * candidate Xapian placed in a tier it does not hold gets its true weight,
+ * which is lower.  The final order is (sort value,) tier, score, document
+ * id, docid: since a candidate's true key is never above the key Xapian
+ * gave it, a candidate can be placed once Xapian's stream has gone strictly
+ * below it.  Equal keys are put in document order, which needs the
+ * document ids of those candidates only.
+ *
+ * The stream of a query is kept between searches while the database handle
+ * reads the same revision, so that a later page goes on from where the
+ * previous one stopped.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,463 +27,870 @@
 #define DEFAULT_LIMIT 10
 #define DEFAULT_CONTEXT 40
 
-typedef struct collect {
+/* ---- the stream ------------------------------------------------------------------ */
+
+typedef struct zcand {
+	uint32_t docid;
+	double weight;      /* true: (tier - 1) * ZHFTS_TIER_WEIGHT + score */
+	int tier;
+	double score;
+	char *key;          /* Xapian's sort value (field sorts) */
+	size_t key_len;
+	char *doc;          /* document id, once needed */
+	size_t doc_len;
+	char *data;         /* the record, kept from the check */
+	size_t data_len;
+	size_t seq;         /* arrival order */
+} zcand;
+
+enum order { ORDER_RELEVANCE, ORDER_DOC, ORDER_FIELD };
+
+typedef struct zstream {
+	enum order order;
+	unsigned slot;
+	bool reverse;
+	uint64_t generation;
+	bool checked;          /* candidates are read and checked */
+	bool started, exhausted;
+	size_t at, chunk;      /* Xapian candidates consumed; next window */
+	uint64_t x_estimate, x_lower, x_upper;
+	uint64_t seen, rejected, accepted;
+	zcand *pend;           /* accepted, not yet placed */
+	size_t npend, pendcap, seq;
+	zitem *placed;         /* the final order so far */
+	size_t nplaced, placedcap;
+	char **placed_data;    /* records of placed items in the kept window, else NULL */
+	char **placed_doc;
+	size_t *placed_data_len, *placed_doc_len;
+	size_t keep_from, keep_to; /* placed positions whose records are kept */
+	/* the bound: Xapian's last candidate */
+	double bound_w;
+	char *bound_key;
+	size_t bound_key_len;
+	bool have_bound;
+	/* counting facets over checked candidates */
+	zfacet_counter **counters;
+	size_t ncounters;
+	const unsigned *facet_slots;
+	const bool *facet_doc;
+} zstream;
+
+struct zhfts_query {
 	zhfts_db *db;
-	zhfts_results *res;
-	const zquery *q;          /* NULL: no spans or snippet */
-	const zhfts_search_options *opts;
-	size_t rank;
-	zspans spans;
-	zunits units;
-	zbuf snippet;
-} collect;
+	char *text;
+	size_t len;
+	qnode *ast;
+	zplan plan;
+	bool planned;
+	uint64_t plan_generation;
+	zstream st;
+};
 
-static void hit_free(zhfts_hit *h)
+static void cand_free(zcand *c)
 {
-	free((char *)h->doc);
-	free((char *)h->section);
-	free((char *)h->text);
-	free((char *)h->snippet);
-	free((zhfts_span *)h->spans);
+	free(c->key);
+	free(c->doc);
+	free(c->data);
 }
 
-void zhfts_results_free(zhfts_results *r)
+static void stream_reset(zstream *st)
 {
-	if (!r)
-		return;
-	for (size_t i = 0; i < r->n; i++)
-		hit_free(&r->hits[i]);
-	free(r->hits);
-	free(r);
+	for (size_t i = 0; i < st->npend; i++)
+		cand_free(&st->pend[i]);
+	free(st->pend);
+	for (size_t i = 0; i < st->nplaced; i++) {
+		if (st->placed_data)
+			free(st->placed_data[i]);
+		if (st->placed_doc)
+			free(st->placed_doc[i]);
+	}
+	free(st->placed);
+	free(st->placed_data);
+	free(st->placed_doc);
+	free(st->placed_data_len);
+	free(st->placed_doc_len);
+	free(st->bound_key);
+	memset(st, 0, sizeof *st);
 }
 
-size_t zhfts_results_count(const zhfts_results *r)
+/* Is a's key strictly before b's, as far as Xapian's order goes? */
+static int key_cmp(const zstream *st, const char *ak, size_t al, double aw, const char *bk, size_t bl, double bw)
 {
-	return r ? r->n : 0;
+	if (st->order == ORDER_FIELD) {
+		size_t n = al < bl ? al : bl;
+		int r = memcmp(ak ? ak : "", bk ? bk : "", n);
+		if (!r)
+			r = al < bl ? -1 : al > bl;
+		if (r)
+			return st->reverse ? -r : r;
+	}
+	return aw > bw ? -1 : aw < bw;
 }
 
-const zhfts_hit *zhfts_results_hit(const zhfts_results *r, size_t i)
+static int cand_cmp(const zstream *st, const zcand *a, const zcand *b)
 {
-	return r && i < r->n ? &r->hits[i] : NULL;
+	int r = key_cmp(st, a->key, a->key_len, a->weight, b->key, b->key_len, b->weight);
+	if (r)
+		return r;
+	if (a->doc && b->doc) {
+		size_t n = a->doc_len < b->doc_len ? a->doc_len : b->doc_len;
+		r = memcmp(a->doc, b->doc, n);
+		if (!r)
+			r = a->doc_len < b->doc_len ? -1 : a->doc_len > b->doc_len;
+		if (r)
+			return r;
+	}
+	return a->docid < b->docid ? -1 : a->docid > b->docid;
 }
 
-void zhfts_results_total(const zhfts_results *r, uint64_t *estimate, uint64_t *lower, uint64_t *upper)
+/* A stable merge sort of candidates by cand_cmp (qsort has no context). */
+static int sort_cands(const zstream *st, zcand *a, size_t n)
 {
-	if (estimate)
-		*estimate = r ? r->estimate : 0;
-	if (lower)
-		*lower = r ? r->lower : 0;
-	if (upper)
-		*upper = r ? r->upper : 0;
-}
-
-static int on_hit(void *ctx, double weight, const char *data, size_t len)
-{
-	collect *c = ctx;
-	zrecord r;
-	if (zhfts__record_decode(&r, data, len))
-		return zerr_set(&c->db->err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", c->db->path);
-	zhfts_results *res = c->res;
-	void *p = res->hits;
-	if (zvec_grow(&p, &res->cap, res->n + 1, sizeof(zhfts_hit)))
+	if (n < 2)
+		return ZHFTS_OK;
+	zcand *tmp = malloc(n * sizeof *tmp);
+	if (!tmp)
 		return ZHFTS_ENOMEM;
-	res->hits = p;
-	zhfts_hit *h = &res->hits[res->n];
-	memset(h, 0, sizeof *h);
-	h->rank = ++c->rank;
-	h->score = weight;
-	h->para = r.para;
-	h->offset = r.offset;
-	h->length = r.length;
-	h->text_len = r.text_len;
-	h->doc = zhfts__strndup(r.doc, r.doc_len);
-	h->section = zhfts__strndup(r.section, r.section_len);
-	h->text = zhfts__strndup(r.text, r.text_len);
-	int rc = h->doc && h->section && h->text ? ZHFTS_OK : ZHFTS_ENOMEM;
-	if (rc == ZHFTS_OK && !c->q && !(h->snippet = zhfts__strdup("")))
-		rc = ZHFTS_ENOMEM;
-	if (rc == ZHFTS_OK && c->q) {
-		const zhfts_search_options *o = c->opts;
-		rc = zhfts__find_spans(&c->db->tok, c->q, r.text, r.text_len, &c->units, &c->spans);
-		rc = rc ? rc : zhfts__make_snippet(&c->snippet, r.text, r.text_len, &c->spans,
-		                                   o->mark_open ? o->mark_open : "[",
-		                                   o->mark_close ? o->mark_close : "]",
-		                                   o->snippet_chars ? o->snippet_chars : DEFAULT_CONTEXT);
-		if (rc == ZHFTS_OK && c->spans.n) {
-			zhfts_span *s = malloc(c->spans.n * sizeof *s);
-			if (s) {
-				memcpy(s, c->spans.items, c->spans.n * sizeof *s);
-				h->spans = s;
-				h->nspans = c->spans.n;
-			} else {
-				rc = ZHFTS_ENOMEM;
-			}
+	for (size_t w = 1; w < n; w *= 2) {
+		for (size_t lo = 0; lo < n; lo += 2 * w) {
+			size_t mid = lo + w < n ? lo + w : n, hi = lo + 2 * w < n ? lo + 2 * w : n;
+			size_t i = lo, j = mid, k = lo;
+			while (i < mid && j < hi)
+				tmp[k++] = cand_cmp(st, &a[j], &a[i]) < 0 ? a[j++] : a[i++];
+			while (i < mid)
+				tmp[k++] = a[i++];
+			while (j < hi)
+				tmp[k++] = a[j++];
 		}
-		if (rc == ZHFTS_OK && !(h->snippet = zbuf_detach(&c->snippet)))
-			rc = ZHFTS_ENOMEM;
+		memcpy(a, tmp, n * sizeof *a);
 	}
-	res->n++; /* counted even when incomplete, so that it is freed */
-	if (rc == ZHFTS_ENOMEM)
-		return zerr_set(&c->db->err, rc, "out of memory reading hits");
-	return rc;
-}
-
-/* ---- section: filters --------------------------------------------------------
- * A paragraph carries its section path as one term.  A filter matches the
- * distinct paths whose normalized units contain the filter's units: the
- * same substring semantics as the text, over a list that is short next to
- * the paragraphs (cached on the handle until the database changes). */
-
-void zhfts__sections_free(zhfts_db *db)
-{
-	for (size_t i = 0; i < db->nsections; i++) {
-		free(db->sections[i].term);
-		free(db->sections[i].units);
-	}
-	free(db->sections);
-	db->sections = NULL;
-	db->nsections = db->seccap = 0;
-	db->sec_valid = false;
-}
-
-static int first_section(void *ctx, double w, const char *data, size_t len)
-{
-	zrecord r;
-	if (zhfts__record_decode(&r, data, len))
-		return ZHFTS_ECORRUPT;
-	*(char **)ctx = zhfts__strndup(r.section, r.section_len);
-	return *(char **)ctx ? 1 : ZHFTS_ENOMEM;
-}
-
-static int load_path(void *ctx, const char *term, size_t len, uint32_t tf)
-{
-	zhfts_db *db = ctx;
-	char *path = NULL;
-	int rc = ZHFTS_OK;
-	if (len >= 2 && term[1] == '#') {
-		/* Hashed (too long for a term): the path is in its paragraphs. */
-		rc = zx_postlist_data(db->x, term, len, first_section, &path, &db->err);
-		rc = rc == 1 ? ZHFTS_OK : rc;
-	} else {
-		path = zhfts__strndup(term + 1, len - 1);
-	}
-	if (rc == ZHFTS_OK && !path)
-		rc = ZHFTS_ENOMEM;
-	zbuf u = {0};
-	if (rc == ZHFTS_OK) {
-		zhfts__units_reset(&db->units);
-		rc = zhfts__units_fast(&db->tok, path, strlen(path), &db->units);
-	}
-	rc = rc ? rc : zhfts__units_joined(&u, &db->units, 0, db->units.n);
-	void *v = db->sections;
-	if (rc == ZHFTS_OK && zvec_grow(&v, &db->seccap, db->nsections + 1, sizeof *db->sections))
-		rc = ZHFTS_ENOMEM;
-	if (rc == ZHFTS_OK) {
-		db->sections = v;
-		struct zsection *z = &db->sections[db->nsections];
-		z->term = zhfts__strndup(term, len);
-		z->units = zbuf_detach(&u);
-		if (z->term && z->units)
-			db->nsections++;
-		else {
-			free(z->term);
-			free(z->units);
-			rc = ZHFTS_ENOMEM;
-		}
-	}
-	zbuf_free(&u);
-	free(path);
-	return rc;
-}
-
-static int load_sections(zhfts_db *db)
-{
-	uint64_t n = 0, last = 0;
-	int rc = zx_doccount(db->x, &n, &db->err);
-	rc = rc ? rc : zx_lastdocid(db->x, &last, &db->err);
-	if (rc || (db->sec_valid && n == db->sec_doccount && last == db->sec_lastdocid))
-		return rc;
-	zhfts__sections_free(db);
-	rc = zx_allterms(db->x, "P", 1, load_path, db, &db->err);
-	if (rc) {
-		zhfts__sections_free(db);
-		return rc;
-	}
-	db->sec_doccount = n;
-	db->sec_lastdocid = last;
-	db->sec_valid = true;
+	free(tmp);
 	return ZHFTS_OK;
 }
 
-/* Gives every ZQ_SECTION node the matching path terms as kids. */
-static int expand_sections(zhfts_db *db, zqnode *n)
+static int push_placed(zstream *st, zcand *c)
 {
-	if (n->op != ZQ_SECTION) {
-		int rc = ZHFTS_OK;
-		for (size_t i = 0; rc == ZHFTS_OK && i < n->nkids; i++)
-			rc = expand_sections(db, n->kids[i]);
-		return rc;
+	void *v = st->placed;
+	size_t cap = st->placedcap;
+	if (zvec_grow(&v, &cap, st->nplaced + 1, sizeof *st->placed))
+		return ZHFTS_ENOMEM;
+	st->placed = v;
+	if (cap != st->placedcap) {
+		char **d = realloc(st->placed_data, cap * sizeof *d), **o;
+		if (d)
+			st->placed_data = d;
+		o = d ? realloc(st->placed_doc, cap * sizeof *o) : NULL;
+		if (o)
+			st->placed_doc = o;
+		size_t *dl = o ? realloc(st->placed_data_len, cap * sizeof *dl) : NULL, *ol;
+		if (dl)
+			st->placed_data_len = dl;
+		ol = dl ? realloc(st->placed_doc_len, cap * sizeof *ol) : NULL;
+		if (ol)
+			st->placed_doc_len = ol;
+		if (!ol)
+			return ZHFTS_ENOMEM;
+		st->placedcap = cap;
 	}
-	int rc = load_sections(db);
-	for (size_t i = 0; rc == ZHFTS_OK && i < db->nsections; i++) {
-		if (!strstr(db->sections[i].units, n->units))
+	size_t p = st->nplaced++;
+	st->placed[p] = (zitem){c->docid, c->tier, c->score};
+	bool keep = p >= st->keep_from && p < st->keep_to;
+	st->placed_data[p] = keep ? c->data : NULL;
+	st->placed_data_len[p] = keep ? c->data_len : 0;
+	st->placed_doc[p] = keep ? c->doc : NULL;
+	st->placed_doc_len[p] = keep ? c->doc_len : 0;
+	if (keep) {
+		c->data = NULL;
+		c->doc = NULL;
+	}
+	cand_free(c);
+	return ZHFTS_OK;
+}
+
+/* ---- reading candidates --------------------------------------------------------------- */
+
+typedef struct run {
+	zhfts_query *q;
+	const zplan *plan;
+	zstream *st;
+	size_t want;           /* placed items wanted (SIZE_MAX: all) */
+	bool count_all;        /* exact totals (and facets): Xapian checks every match */
+	zx_spy *spies;
+	size_t nspies;
+	zcandidate cand;
+} run;
+
+/* The weight Xapian gave, into tier, score and the weight Xapian would give
+ * if it granted only the tiers held (`held`; -1: as Xapian granted). */
+static void split_weight(zcand *c, double w, int held)
+{
+	double granted = w >= ZHFTS_TIER_WEIGHT ? floor(w / ZHFTS_TIER_WEIGHT) : 0.0;
+	double h = held < 0 || held > granted ? granted : (double)held;
+	c->score = w - granted * ZHFTS_TIER_WEIGHT;
+	if (c->score < 0)
+		c->score = 0;
+	c->tier = 1 + (int)h;
+	c->weight = w - (granted - h) * ZHFTS_TIER_WEIGHT;
+}
+
+static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
+
+/* Reads and checks a window of candidates; accepted ones join st->pend. */
+static int check_window(zhfts_db *db, run *r, const zx_match *m)
+{
+	zstream *st = r->st;
+	const zplan *plan = r->plan;
+	zx_fetched *f = m->n ? calloc(m->n, sizeof *f) : NULL;
+	uint32_t *ids = m->n ? malloc(m->n * sizeof *ids) : NULL;
+	int rc = m->n && (!f || !ids) ? ZHFTS_ENOMEM : ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < m->n; i++)
+		ids[i] = m->items[i].docid;
+	if (rc == ZHFTS_OK && m->n)
+		rc = zx_fetch(db->x, ids, m->n, doc_slot, 1, f, &db->err);
+	for (size_t i = 0; rc == ZHFTS_OK && i < m->n; i++) {
+		zrecord rec;
+		if (f[i].missing || zhfts__record_decode(&rec, f[i].data, f[i].data_len) != ZHFTS_OK) {
+			/* For a reader, a record that does not read is a writer's commit
+			 * overtaking it, unless it lasts. */
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: unreadable paragraph record",
+			              db->path);
+			db->err.lasting = ZHFTS_ECORRUPT;
+			break;
+		}
+		st->seen++;
+		rc = zhfts__candidate_load(db, &r->cand, f[i].values[0], f[i].value_lens[0], &rec);
+		if (rc)
+			break;
+		if (plan->inexact && !zhfts__check(db, plan->check, &r->cand)) {
+			st->rejected++;
 			continue;
-		void *v = n->kids;
-		zqnode *k = calloc(1, sizeof *k);
-		if (!k || zvec_grow(&v, &n->kidcap, n->nkids + 1, sizeof(zqnode *))) {
-			free(k);
+		}
+		int held = 0;
+		for (size_t t = 0; plan->tiers_inexact && t < plan->ntiers; t++)
+			held += zhfts__check(db, plan->tiers[t], &r->cand);
+		void *v = st->pend;
+		if (zvec_grow(&v, &st->pendcap, st->npend + 1, sizeof *st->pend)) {
 			rc = ZHFTS_ENOMEM;
 			break;
 		}
-		n->kids = v;
-		k->op = ZQ_TERM;
-		k->term_len = strlen(db->sections[i].term);
-		k->term = zhfts__strdup(db->sections[i].term);
-		n->kids[n->nkids++] = k;
-		if (!k->term)
+		st->pend = v;
+		zcand *c = &st->pend[st->npend];
+		memset(c, 0, sizeof *c);
+		c->docid = m->items[i].docid;
+		c->seq = st->seq++;
+		split_weight(c, m->items[i].weight, plan->tiers_inexact ? held : -1);
+		if (m->items[i].sort_key) {
+			c->key = m->items[i].sort_key;
+			c->key_len = m->items[i].sort_key_len;
+			m->items[i].sort_key = NULL;
+		}
+		c->doc = zhfts__strndup(f[i].values[0], f[i].value_lens[0]);
+		c->doc_len = f[i].value_lens[0];
+		c->data = f[i].data;
+		c->data_len = f[i].data_len;
+		f[i].data = NULL;
+		st->npend++;
+		st->accepted++;
+		if (!c->doc) {
 			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		/* Facets of checked queries are counted here. */
+		for (size_t k = 0; rc == ZHFTS_OK && k < st->ncounters; k++) {
+			if (st->facet_doc[k]) {
+				rc = zhfts__facet_count(st->counters[k], c->doc, c->doc_len, 1);
+				continue;
+			}
+			const char *name = NULL;
+			for (size_t j = 0; j < db->nfields; j++)
+				if (db->fields[j].slot == st->facet_slots[k])
+					name = db->fields[j].name;
+			for (uint32_t j = 0; name && j < rec.nfields; j++) {
+				const char *fn, *fv;
+				size_t fnl, fvl;
+				if (!zhfts__record_field(&rec, j, &fn, &fnl, &fv, &fvl) || fnl != strlen(name) ||
+				    memcmp(fn, name, fnl))
+					continue;
+				rc = zhfts__field_normalize(&db->tok, fv, fvl, &r->cand.norm);
+				rc = rc ? rc : zhfts__field_sortable(r->cand.norm.data, r->cand.norm.len, &r->cand.sortable);
+				rc = rc ? rc : zhfts__facet_count(st->counters[k], r->cand.sortable.data, r->cand.sortable.len, 1);
+			}
+		}
 	}
+	zx_fetched_free(f, m->n);
+	free(f);
+	free(ids);
 	if (rc == ZHFTS_ENOMEM)
-		zerr_set(&db->err, rc, "out of memory expanding a section: filter");
+		zerr_set(&db->err, rc, "out of memory checking hits");
 	return rc;
 }
 
-/* ---- checking candidates -------------------------------------------------------
- * Xapian matches a run of three or more units by its pair terms, which a
- * paragraph may hold without holding the run.  Such candidates are checked
- * against the paragraph's own normalized units: the same substring test as
- * the definition of a match, applied to the whole query. */
-
-typedef struct check {
-	zhfts_db *db;
-	const zqnode *root;
-	zunits units;
-	zbuf text, section;
-} check;
-
-/* Whether the answer needs the text: a run outside ranking parts, or a
- * scaled-up run in one (whose boost Xapian may grant on the pairs alone). */
-static bool has_run(const zqnode *n)
+/* Takes a window as it is (Xapian's matches are the hits). */
+static int take_window(run *r, zx_match *m)
 {
-	if (n->op == ZQ_RUN)
-		return true;
-	for (size_t i = 0; i < n->nkids; i++)
-		if (has_run(n->kids[i]))
-			return true;
-	return false;
-}
-
-static bool eval(const zqnode *n, const check *c)
-{
-	switch (n->op) {
-	case ZQ_TERM:
-	case ZQ_RUN:
-		return n->units && strstr(c->text.data, n->units);
-	case ZQ_AND:
-	case ZQ_FILTER:
-		for (size_t i = 0; i < n->nkids; i++)
-			if (!eval(n->kids[i], c))
-				return false;
-		return true;
-	case ZQ_OR:
-		for (size_t i = 0; i < n->nkids; i++)
-			if (eval(n->kids[i], c))
-				return true;
-		return false;
-	case ZQ_AND_NOT:
-		for (size_t i = 1; i < n->nkids; i++)
-			if (eval(n->kids[i], c))
-				return false;
-		return eval(n->kids[0], c);
-	case ZQ_AND_MAYBE:
-	case ZQ_SCALE:
-		return eval(n->kids[0], c);
-	case ZQ_SECTION:
-		for (size_t i = 0; c->section.len && i < n->nkids; i++)
-			if (n->kids[i]->term_len == c->section.len &&
-			    !memcmp(n->kids[i]->term, c->section.data, c->section.len))
-				return true;
-		return false;
-	case ZQ_MATCH_NOTHING:
-		break;
+	zstream *st = r->st;
+	for (size_t i = 0; i < m->n; i++) {
+		void *v = st->pend;
+		if (zvec_grow(&v, &st->pendcap, st->npend + 1, sizeof *st->pend))
+			return ZHFTS_ENOMEM;
+		st->pend = v;
+		zcand *c = &st->pend[st->npend++];
+		memset(c, 0, sizeof *c);
+		c->docid = m->items[i].docid;
+		c->seq = st->seq++;
+		split_weight(c, m->items[i].weight, -1);
+		c->key = m->items[i].sort_key;
+		c->key_len = m->items[i].sort_key_len;
+		m->items[i].sort_key = NULL;
+		st->accepted++;
+		st->seen++;
 	}
-	return false;
+	return ZHFTS_OK;
 }
 
-/* What Xapian matched for a run: all of its pairs. */
-static bool eval_pairs(const zqnode *n, const check *c)
+/* Gives candidates of equal keys their document ids, to put them in
+ * document order. */
+static int fetch_docs(zhfts_db *db, zcand **cs, size_t n)
 {
-	if (n->op != ZQ_RUN)
-		return eval(n, c);
-	for (size_t i = 0; i < n->nkids; i++)
-		if (!eval(n->kids[i], c))
-			return false;
-	return true;
-}
-
-/* The scaled-up runs that weigh in on a matching paragraph: whether Xapian
- * boosted it (*granted) and whether it holds such a run (*holds). */
-static void boosts(const zqnode *n, const check *c, bool *granted, bool *holds)
-{
-	switch (n->op) {
-	case ZQ_AND_NOT:
-		boosts(n->kids[0], c, granted, holds);
-		return;
-	case ZQ_AND_MAYBE:
-		if (!eval(n->kids[0], c))
-			return;
-		for (size_t i = 1; i < n->nkids; i++) {
-			const zqnode *k = n->kids[i];
-			if (k->op == ZQ_SCALE && eval_pairs(k->kids[0], c)) {
-				*granted = true;
-				*holds = *holds || eval(k->kids[0], c);
-			}
+	uint32_t *ids = malloc(n * sizeof *ids);
+	zx_fetched *f = calloc(n, sizeof *f);
+	size_t m = 0;
+	int rc = ids && f ? ZHFTS_OK : ZHFTS_ENOMEM;
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
+		if (!cs[i]->doc)
+			ids[m++] = cs[i]->docid;
+	if (rc == ZHFTS_OK && m)
+		rc = zx_fetch(db->x, ids, m, doc_slot, 1, f, &db->err);
+	for (size_t i = 0, k = 0; rc == ZHFTS_OK && i < n; i++) {
+		if (cs[i]->doc)
+			continue;
+		if (f[k].missing) {
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: a paragraph vanished while read",
+			              db->path);
+			db->err.lasting = ZHFTS_ECORRUPT;
+			break;
 		}
-		boosts(n->kids[0], c, granted, holds);
-		return;
-	default:
-		for (size_t i = 0; i < n->nkids; i++)
-			boosts(n->kids[i], c, granted, holds);
+		cs[i]->doc = f[k].values[0];
+		cs[i]->doc_len = f[k].value_lens[0];
+		f[k].values[0] = NULL;
+		k++;
 	}
+	zx_fetched_free(f, m);
+	free(f);
+	free(ids);
+	return rc;
 }
 
-/* For a candidate that does not match: whether Xapian may have boosted it
- * (saying yes too often only keeps demoted hits back a little longer). */
-static bool pairs_anywhere(const zqnode *n, const check *c)
+/* Places the pending candidates whose keys are strictly before the bound
+ * (all of them once Xapian's stream is exhausted). */
+static int place(zhfts_db *db, run *r)
 {
-	if (n->op == ZQ_SCALE && eval_pairs(n->kids[0], c))
-		return true;
-	for (size_t i = 0; i < n->nkids; i++)
-		if (pairs_anywhere(n->kids[i], c))
-			return true;
-	return false;
+	zstream *st = r->st;
+	if (!st->npend)
+		return ZHFTS_OK;
+	if (st->order == ORDER_DOC) {
+		/* Xapian's order is the final order. */
+		int rc = ZHFTS_OK;
+		for (size_t i = 0; rc == ZHFTS_OK && i < st->npend; i++)
+			rc = push_placed(st, &st->pend[i]);
+		st->npend = 0;
+		return rc;
+	}
+	/* Order the pending by key (stable on arrival for equal keys). */
+	int rc = sort_cands(st, st->pend, st->npend);
+	size_t done = 0;
+	while (rc == ZHFTS_OK && done < st->npend) {
+		zcand *first = &st->pend[done];
+		if (!st->exhausted && st->have_bound &&
+		    key_cmp(st, first->key, first->key_len, first->weight, st->bound_key, st->bound_key_len,
+		            st->bound_w) >= 0)
+			break; /* Xapian may still give one that comes before it */
+		size_t g = done + 1;
+		while (g < st->npend && !key_cmp(st, first->key, first->key_len, first->weight, st->pend[g].key,
+		                                 st->pend[g].key_len, st->pend[g].weight))
+			g++;
+		if (g - done > 1) {
+			zcand **grp = malloc((g - done) * sizeof *grp);
+			if (!grp)
+				return ZHFTS_ENOMEM;
+			for (size_t i = done; i < g; i++)
+				grp[i - done] = &st->pend[i];
+			rc = fetch_docs(db, grp, g - done);
+			free(grp);
+			if (rc)
+				break;
+			rc = sort_cands(st, st->pend + done, g - done);
+		}
+		for (size_t i = done; rc == ZHFTS_OK && i < g; i++)
+			rc = push_placed(st, &st->pend[i]);
+		done = g;
+	}
+	memmove(st->pend, st->pend + done, (st->npend - done) * sizeof *st->pend);
+	st->npend -= done;
+	return rc;
 }
 
-static int accept(void *ctx, const char *data, size_t len)
+static zx_order xorder(const zstream *st)
 {
-	check *c = ctx;
-	zrecord r;
-	if (zhfts__record_decode(&r, data, len))
-		return zerr_set(&c->db->err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", c->db->path);
-	zhfts__units_reset(&c->units);
-	c->section.len = 0;
-	int rc = zhfts__units_fast(&c->db->tok, r.text, r.text_len, &c->units);
-	rc = rc ? rc : zhfts__units_joined(&c->text, &c->units, 0, c->units.n);
-	if (rc == ZHFTS_OK && r.section_len)
-		rc = zhfts__term_section(&c->section, r.section, r.section_len);
-	if (rc == ZHFTS_ENOMEM)
-		return zerr_set(&c->db->err, rc, "out of memory checking hits");
+	zx_order o = {ZX_ORDER_RELEVANCE, 0, false};
+	if (st->order == ORDER_DOC)
+		o = (zx_order){ZX_ORDER_VALUE, ZHFTS_SLOT_DOC, false};
+	else if (st->order == ORDER_FIELD)
+		o = (zx_order){ZX_ORDER_VALUE_THEN_REL, st->slot, st->reverse};
+	return o;
+}
+
+/* Pulls one window of candidates from Xapian. */
+static int pull(zhfts_db *db, run *r)
+{
+	zstream *st = r->st;
+	uint64_t total = 0;
+	int rc = zx_doccount(db->x, &total, &db->err);
 	if (rc)
-		return zerr_set(&c->db->err, rc, "%s: %s", c->db->path, c->db->tok.err.msg);
-	if (!eval(c->root, c))
-		return pairs_anywhere(c->root, c) ? ZX_BOOSTED : 0;
-	bool granted = false, holds = false;
-	boosts(c->root, c, &granted, &holds);
-	return ZX_ACCEPT | (granted ? ZX_BOOSTED : 0) | (granted && !holds ? ZX_DEMOTE : 0);
+		return rc;
+	if (!st->chunk)
+		st->chunk = 16;
+	size_t check_at_least = !st->started && r->count_all ? (size_t)total : 0;
+	zx_order o = xorder(st);
+	zx_match m;
+	rc = zx_search(db->x, r->plan->xq, &o, st->at, st->chunk, check_at_least, st->started ? NULL : r->spies,
+	               st->started ? 0 : r->nspies, &m, &db->err);
+	if (rc)
+		return rc;
+	if (!st->started) {
+		st->x_estimate = m.estimate;
+		st->x_lower = m.lower;
+		st->x_upper = m.upper;
+		st->started = true;
+	}
+	if (m.n < st->chunk)
+		st->exhausted = true;
+	if (m.n) {
+		zx_item *last = &m.items[m.n - 1];
+		st->bound_w = last->weight;
+		free(st->bound_key);
+		st->bound_key = NULL;
+		st->bound_key_len = 0;
+		if (last->sort_key && !(st->bound_key = zhfts__strndup(last->sort_key, last->sort_key_len)))
+			rc = ZHFTS_ENOMEM;
+		st->bound_key_len = last->sort_key_len;
+		st->have_bound = true;
+	}
+	st->at += m.n;
+	rc = rc ? rc : st->checked ? check_window(db, r, &m) : take_window(r, &m);
+	zx_match_free(&m);
+	/* The next window grows, so that a long stream costs a few matches. */
+	st->chunk = st->chunk > total / 2 ? (size_t)total + 1 : st->chunk * 2;
+	return rc;
 }
 
-static void collect_free(collect *c)
+static int fill(zhfts_db *db, run *r)
 {
-	free(c->spans.items);
-	zhfts__units_free(&c->units);
-	zbuf_free(&c->snippet);
+	zstream *st = r->st;
+	int rc = ZHFTS_OK;
+	while (rc == ZHFTS_OK && st->nplaced < r->want && !(st->exhausted && !st->npend)) {
+		rc = place(db, r);
+		if (rc || st->nplaced >= r->want)
+			break;
+		if (st->exhausted) {
+			rc = place(db, r);
+			break;
+		}
+		rc = pull(db, r);
+	}
+	if (rc == ZHFTS_OK && st->exhausted)
+		rc = place(db, r);
+	return rc;
 }
 
-int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len,
-                    const zhfts_search_options *opts, zhfts_results **out)
+/* ---- the query object ------------------------------------------------------------------- */
+
+static int plan_read(zhfts_db *db, void *ctx)
+{
+	zhfts_query *q = ctx;
+	zhfts__plan_free(&q->plan);
+	q->planned = false;
+	int rc = zhfts__plan(&q->plan, db, q->ast, q->text, &db->err);
+	if (rc == ZHFTS_OK) {
+		q->planned = true;
+		q->plan_generation = db->generation;
+	}
+	return rc;
+}
+
+int zhfts_query_new(zhfts_query **out, zhfts_db *db, const char *query, size_t query_len)
 {
 	if (!out)
 		return ZHFTS_EINVAL;
 	*out = NULL;
 	if (!db)
 		return ZHFTS_EINVAL;
-	zerr_clear(&db->err);
-	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
-	if (opts) {
-		if (opts->version < 1 || opts->version > ZHFTS_SEARCH_OPTIONS_VERSION)
-			return zerr_set(&db->err, ZHFTS_EINVAL,
-			                "zhfts_search_options.version is not ZHFTS_SEARCH_OPTIONS_VERSION");
-		o = *opts;
-	}
-	zquery q;
-	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
-	rc = rc ? rc : expand_sections(db, q.root);
+	zhfts__db_begin(db);
+	zhfts_query *q = calloc(1, sizeof *q);
+	if (!q)
+		return zhfts__db_fail(db, ZHFTS_ENOMEM, NULL, NULL);
+	q->db = db;
+	q->len = query_len;
+	q->text = query || !query_len ? zhfts__strndup(query ? query : "", query ? query_len : 0) : NULL;
+	int rc = q->text ? ZHFTS_OK : query ? ZHFTS_ENOMEM : zerr_set(&db->err, ZHFTS_EINVAL, "NULL query");
+	rc = rc ? rc : zhfts__parse(&q->ast, q->text, q->len, &db->err);
+	rc = rc ? rc : zhfts__read(db, plan_read, q);
 	if (rc) {
-		zhfts__query_free(&q);
-		return rc;
+		zhfts_query_free(q);
+		return zhfts__db_fail(db, rc, NULL, NULL);
 	}
-	uint64_t paras = 0;
-	rc = zx_doccount(db->x, &paras, &db->err);
-	size_t limit = o.limit ? o.limit : DEFAULT_LIMIT;
-	size_t check_at_least = o.flags & ZHFTS_SEARCH_EXACT_COUNT ? (size_t)paras : 0;
-	zhfts_results *res = calloc(1, sizeof *res);
-	if (!res)
-		rc = ZHFTS_ENOMEM;
-	collect c = {.db = db, .res = res, .q = &q, .opts = &o, .rank = o.offset};
-	if (o.flags & ZHFTS_SEARCH_NO_SNIPPETS)
-		c.q = NULL;
-	check chk = {.db = db, .root = q.root};
-	if (rc == ZHFTS_OK)
-		rc = zx_search(db->x, q.root, o.offset, limit, check_at_least,
-		               has_run(q.root) ? accept : NULL, &chk, on_hit, &c,
-		               &res->estimate, &res->lower, &res->upper, &db->err);
-	zhfts__units_free(&chk.units);
-	zbuf_free(&chk.text);
-	zbuf_free(&chk.section);
-	collect_free(&c);
-	zhfts__query_free(&q);
-	if (rc) {
-		zhfts_results_free(res);
-		return rc;
-	}
-	*out = res;
+	*out = q;
 	return ZHFTS_OK;
 }
 
-static int by_para(const void *a, const void *b)
+void zhfts_query_free(zhfts_query *q)
 {
-	const zhfts_hit *x = a, *y = b;
-	return x->para < y->para ? -1 : x->para > y->para;
+	if (!q)
+		return;
+	stream_reset(&q->st);
+	zhfts__plan_free(&q->plan);
+	zhfts__qnode_free(q->ast);
+	free(q->text);
+	free(q);
 }
 
-int zhfts_db_get_document(zhfts_db *db, const char *id, zhfts_results **out)
+/* The sort an options struct asks for. */
+static int parse_sort(zhfts_db *db, const char *sort, zstream *want)
+{
+	want->order = ORDER_RELEVANCE;
+	if (!sort || !*sort || !strcmp(sort, "relevance"))
+		return ZHFTS_OK;
+	if (!strcmp(sort, "doc")) {
+		want->order = ORDER_DOC;
+		return ZHFTS_OK;
+	}
+	const char *name = sort[0] == '-' ? sort + 1 : sort;
+	const zfieldname *f = zhfts__field_find(db, name, strlen(name));
+	if (!f)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		                   "cannot sort by '%s': not relevance, doc, or a field of this database (-FIELD for "
+		                   "descending)",
+		                   sort);
+	want->order = ORDER_FIELD;
+	want->slot = f->slot;
+	want->reverse = sort[0] == '-';
+	return ZHFTS_OK;
+}
+
+typedef struct search_ctx {
+	zhfts_query *q;
+	const zhfts_search_options *o;
+	zstream want;          /* order asked for */
+	size_t offset, limit;
+	bool exact, facets;
+	zx_spy *spies;
+	bool *facet_doc;
+	unsigned *facet_slots;
+	size_t nfacets;
+	zhfts_facet *facet_out;
+} search_ctx;
+
+static bool checked_plan(const zplan *p)
+{
+	return p->inexact || p->tiers_inexact;
+}
+
+static void free_facets_in(zhfts_facet *f)
+{
+	for (size_t v = 0; v < f->nvalues; v++)
+		free((char *)f->values[v].value);
+	free((zhfts_facet_value *)f->values);
+	free((char *)f->name);
+	memset(f, 0, sizeof *f);
+}
+
+static int search_read(zhfts_db *db, void *vctx)
+{
+	search_ctx *s = vctx;
+	zhfts_query *q = s->q;
+	int rc = ZHFTS_OK;
+	if (!q->planned || q->plan_generation != db->generation)
+		rc = plan_read(db, q);
+	if (rc)
+		return rc;
+	zstream *st = &q->st;
+	enum order order = s->want.order;
+	/* Filters alone: every score is 0 and relevance is document order. */
+	if (order == ORDER_RELEVANCE && !q->plan.scored)
+		order = ORDER_DOC;
+	for (size_t k = 0; k < s->nfacets; k++) {
+		/* a retried read starts the facets over */
+		free_facets_in(&s->facet_out[k]);
+	}
+	bool fresh = !st->started || st->generation != db->generation || st->order != order ||
+	             st->slot != s->want.slot || st->reverse != s->want.reverse || s->facets ||
+	             (s->exact && !st->exhausted && !checked_plan(&q->plan));
+	if (fresh) {
+		stream_reset(st);
+		st->order = order;
+		st->slot = s->want.slot;
+		st->reverse = s->want.reverse;
+		st->generation = db->generation;
+		st->checked = checked_plan(&q->plan);
+		st->chunk = s->limit == SIZE_MAX || s->offset > SIZE_MAX / 4 ? SIZE_MAX / 2
+		            : st->checked                                  ? 2 * (s->offset + s->limit) + 16
+		                                                           : s->offset + s->limit + 1;
+	}
+	st->keep_from = s->offset;
+	st->keep_to = s->limit > SIZE_MAX - s->offset ? SIZE_MAX : s->offset + s->limit;
+	zfacet_counter *counters[64] = {0};
+	run r = {q, &q->plan, st, st->keep_to, s->exact || s->facets, NULL, 0, {0}};
+	if (s->facets && !st->checked) {
+		r.spies = s->spies;
+		r.nspies = s->nfacets;
+	} else if (s->facets) {
+		for (size_t k = 0; k < s->nfacets && rc == ZHFTS_OK; k++)
+			if (!(counters[k] = zhfts__facet_counter_new()))
+				rc = ZHFTS_ENOMEM;
+		st->counters = counters;
+		st->ncounters = s->nfacets;
+		st->facet_slots = s->facet_slots;
+		st->facet_doc = s->facet_doc;
+	}
+	/* Xapian counts every match of an exact query itself (check_at_least);
+	 * checked candidates must all be read. */
+	if ((s->exact || s->facets) && st->checked)
+		r.want = SIZE_MAX;
+	rc = rc ? rc : fill(db, &r);
+	zhfts__candidate_free(&r.cand);
+	for (size_t k = 0; k < s->nfacets; k++) {
+		if (rc == ZHFTS_OK && s->facets) {
+			if (st->checked) {
+				rc = zhfts__facet_finish(counters[k], s->o->facets[k], s->facet_doc[k], s->o->facet_limit,
+				                         &s->facet_out[k]);
+			} else {
+				zfacet_counter *c = zhfts__facet_counter_new();
+				rc = c ? ZHFTS_OK : ZHFTS_ENOMEM;
+				for (size_t v = 0; rc == ZHFTS_OK && v < s->spies[k].n; v++)
+					rc = zhfts__facet_count(c, s->spies[k].counts[v].value, s->spies[k].counts[v].len,
+					                        s->spies[k].counts[v].count);
+				rc = rc ? rc : zhfts__facet_finish(c, s->o->facets[k], s->facet_doc[k], s->o->facet_limit,
+				                                   &s->facet_out[k]);
+				zhfts__facet_counter_free(c);
+			}
+		}
+		zhfts__facet_counter_free(counters[k]);
+		zx_spy_free(&s->spies[k]);
+	}
+	st->counters = NULL;
+	st->ncounters = 0;
+	if (rc) {
+		/* A stream cut off by a failure cannot be continued. */
+		stream_reset(st);
+	}
+	return rc;
+}
+
+static void free_facets(zhfts_facet *f, size_t n)
+{
+	for (size_t k = 0; f && k < n; k++)
+		free_facets_in(&f[k]);
+	free(f);
+}
+
+static int check_options(zhfts_db *db, const zhfts_search_options *opts, zhfts_search_options *o)
+{
+	*o = (zhfts_search_options)ZHFTS_SEARCH_OPTIONS_INIT;
+	if (!opts)
+		return ZHFTS_OK;
+	if (opts->version < 1 || opts->version > ZHFTS_SEARCH_OPTIONS_VERSION)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		                   "zhfts_search_options.version is not ZHFTS_SEARCH_OPTIONS_VERSION");
+	if (opts->version == 1) {
+		memcpy(o, opts, offsetof(zhfts_search_options, sort));
+		o->version = ZHFTS_SEARCH_OPTIONS_VERSION;
+	} else {
+		*o = *opts;
+	}
+	if (o->nfacets && !o->facets)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "%zu facets but no array", o->nfacets);
+	if (o->nfacets > 64)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "%zu facets: at most 64", o->nfacets);
+	return ZHFTS_OK;
+}
+
+int zhfts_query_search(zhfts_query *q, const zhfts_search_options *opts, zhfts_results **out)
 {
 	if (!out)
 		return ZHFTS_EINVAL;
 	*out = NULL;
-	if (!db || !id)
+	if (!q)
 		return ZHFTS_EINVAL;
-	zerr_clear(&db->err);
-	zbuf idterm = {0};
-	zhfts_results *res = calloc(1, sizeof *res);
-	int rc = res ? zhfts__term_docid(&idterm, id) : ZHFTS_ENOMEM;
-	collect c = {.db = db, .res = res};
-	rc = rc ? rc : zx_postlist_data(db->x, idterm.data, idterm.len, on_hit, &c, &db->err);
-	zbuf_free(&idterm);
-	collect_free(&c);
-	/* A hashed id term could in principle be shared: keep this id only. */
-	size_t m = 0;
-	for (size_t i = 0; rc == ZHFTS_OK && i < res->n; i++) {
-		if (!strcmp(res->hits[i].doc, id))
-			res->hits[m++] = res->hits[i];
+	zhfts_db *db = q->db;
+	zhfts__db_begin(db);
+	zhfts_search_options o;
+	int rc = check_options(db, opts, &o);
+	if (rc)
+		return zhfts__db_fail(db, rc, NULL, "options");
+	search_ctx s = {q, &o, {0}, o.offset, o.limit ? o.limit : DEFAULT_LIMIT, !!(o.flags & ZHFTS_SEARCH_EXACT_COUNT),
+	                o.nfacets > 0, NULL, NULL, NULL, o.nfacets, NULL};
+	rc = zhfts__fields_load(db);
+	rc = rc ? rc : parse_sort(db, o.sort, &s.want);
+	if (rc == ZHFTS_OK && o.nfacets) {
+		s.spies = calloc(o.nfacets, sizeof *s.spies);
+		s.facet_doc = calloc(o.nfacets, sizeof *s.facet_doc);
+		s.facet_slots = calloc(o.nfacets, sizeof *s.facet_slots);
+		s.facet_out = calloc(o.nfacets, sizeof *s.facet_out);
+		if (!s.spies || !s.facet_doc || !s.facet_slots || !s.facet_out)
+			rc = ZHFTS_ENOMEM;
+	}
+	for (size_t k = 0; rc == ZHFTS_OK && k < o.nfacets; k++) {
+		const char *name = o.facets[k];
+		if (name && !strcmp(name, "doc")) {
+			s.facet_doc[k] = true;
+			s.facet_slots[k] = ZHFTS_SLOT_DOC;
+		} else {
+			const zfieldname *f = name ? zhfts__field_find(db, name, strlen(name)) : NULL;
+			if (!f)
+				rc = zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+				                 "cannot count facet '%s': not doc or a field of this database",
+				                 name ? name : "(null)");
+			else
+				s.facet_slots[k] = f->slot;
+		}
+		s.spies[k].slot = s.facet_slots[k];
+	}
+	rc = rc ? rc : zhfts__read(db, search_read, &s);
+	zitem *items = NULL;
+	size_t n = 0;
+	zstream *st = &q->st;
+	if (rc == ZHFTS_OK && st->nplaced > s.offset) {
+		n = st->nplaced - s.offset < s.limit ? st->nplaced - s.offset : s.limit;
+		items = malloc(n * sizeof *items);
+		if (items)
+			memcpy(items, st->placed + s.offset, n * sizeof *items);
 		else
-			hit_free(&res->hits[i]);
+			rc = ZHFTS_ENOMEM;
+	}
+	zhfts_results *res = NULL;
+	rc = rc ? rc : zhfts__results_new(&res, db, items, n, s.offset, &q->plan);
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		size_t p = s.offset + i;
+		if (st->placed_data[p]) {
+			zhfts__results_prime(res, i, st->placed_data[p], st->placed_data_len[p],
+			                     st->placed_doc[p] ? st->placed_doc[p] : "", st->placed_doc_len[p]);
+			st->placed_data[p] = NULL;
+		}
 	}
 	if (rc == ZHFTS_OK) {
-		res->n = m;
-		if (!m)
-			rc = zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);
+		uint64_t placed = st->nplaced + st->npend;
+		if (st->exhausted) {
+			res->estimate = res->lower = res->upper = placed;
+		} else if (!st->checked) {
+			res->estimate = st->x_estimate;
+			res->lower = st->x_lower > placed ? st->x_lower : placed;
+			res->upper = st->x_upper;
+		} else {
+			res->lower = st->accepted;
+			res->upper = st->x_upper > st->rejected ? st->x_upper - st->rejected : st->accepted;
+			if (res->upper < res->lower)
+				res->upper = res->lower;
+			double share = st->seen ? (double)st->accepted / (double)st->seen : 1.0;
+			uint64_t e = (uint64_t)((double)st->x_estimate * share + 0.5);
+			res->estimate = e < res->lower ? res->lower : e > res->upper ? res->upper : e;
+		}
+		res->facets = s.facet_out;
+		res->nfacets = o.nfacets;
+		s.facet_out = NULL;
 	}
+	free_facets(s.facet_out, o.nfacets);
+	free(s.spies);
+	free(s.facet_doc);
+	free(s.facet_slots);
 	if (rc) {
 		zhfts_results_free(res);
-		return rc;
+		return zhfts__db_fail(db, rc, NULL, NULL);
 	}
-	qsort(res->hits, res->n, sizeof *res->hits, by_para);
-	for (size_t i = 0; i < res->n; i++)
-		res->hits[i].rank = i + 1;
-	res->estimate = res->lower = res->upper = res->n;
 	*out = res;
 	return ZHFTS_OK;
+}
+
+int zhfts_query_count(zhfts_query *q, uint64_t *out)
+{
+	if (!q || !out)
+		return ZHFTS_EINVAL;
+	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+	o.limit = 1;
+	o.flags = ZHFTS_SEARCH_EXACT_COUNT;
+	zhfts_results *r;
+	int rc = zhfts_query_search(q, &o, &r);
+	if (rc == ZHFTS_OK)
+		*out = r->lower;
+	zhfts_results_free(r);
+	return rc;
+}
+
+/* ---- explain ------------------------------------------------------------------------ */
+
+static int describe_check(const zcheck *c, zbuf *b)
+{
+	int rc = ZHFTS_OK;
+	switch (c->kind) {
+	case CK_UNITS:
+		rc = zbuf_addc(b, '"');
+		for (size_t i = 1; rc == ZHFTS_OK && i + 1 < c->units_len; i++)
+			rc = c->units[i] == '\x1f' ? zbuf_addc(b, ' ') : zbuf_addc(b, c->units[i]);
+		return rc ? rc : zbuf_addc(b, '"');
+	case CK_AND:
+	case CK_OR:
+	case CK_NOT:
+		rc = zbuf_adds(b, c->kind == CK_AND ? "(AND" : c->kind == CK_OR ? "(OR" : "(NOT");
+		for (size_t i = 0; rc == ZHFTS_OK && i < c->nkids; i++) {
+			rc = zbuf_addc(b, ' ');
+			rc = rc ? rc : describe_check(c->kids[i], b);
+		}
+		return rc ? rc : zbuf_addc(b, ')');
+	case CK_SECTION:
+		return zbuf_printf(b, "section(%zu paths)", c->nterms);
+	case CK_FIELD_EQ:
+		return zbuf_printf(b, "%s=%.*s", c->name, (int)c->value_len, c->value);
+	case CK_FIELD_RANGE:
+		return zbuf_printf(b, "%s in range", c->name);
+	case CK_DOC_EQ:
+		return zbuf_printf(b, "doc=%.*s", (int)c->value_len, c->value);
+	case CK_DOC_PREFIX:
+		return zbuf_printf(b, "doc=%.*s*", (int)c->value_len, c->value);
+	case CK_TRUE:
+		return zbuf_adds(b, "true");
+	}
+	return rc;
+}
+
+int zhfts_query_explain(zhfts_query *q, char **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	if (!q)
+		return ZHFTS_EINVAL;
+	zhfts_db *db = q->db;
+	zhfts__db_begin(db);
+	char *x = NULL;
+	int rc = zx_describe(q->plan.xq, &x, &db->err);
+	zbuf b = {0};
+	if (rc == ZHFTS_OK && zbuf_adds(&b, x))
+		rc = ZHFTS_ENOMEM;
+	if (rc == ZHFTS_OK && checked_plan(&q->plan)) {
+		rc = zbuf_adds(&b, "\nchecked against the text: ");
+		rc = rc ? rc : describe_check(q->plan.check, &b);
+	}
+	if (rc == ZHFTS_OK && q->plan.ntiers) {
+		rc = zbuf_printf(&b, "\ntiers: %zu run%s held whole", q->plan.ntiers, q->plan.ntiers == 1 ? "" : "s");
+		for (size_t i = 0; rc == ZHFTS_OK && i < q->plan.ntiers; i++) {
+			rc = zbuf_addc(&b, ' ');
+			rc = rc ? rc : describe_check(q->plan.tiers[i], &b);
+		}
+	}
+	free(x);
+	if (rc == ZHFTS_OK && !(*out = zbuf_detach(&b)))
+		rc = ZHFTS_ENOMEM;
+	zbuf_free(&b);
+	return zhfts__db_fail(db, rc, NULL, NULL);
 }
 
 int zhfts_db_explain(zhfts_db *db, const char *query, size_t query_len, char **out)
@@ -474,13 +898,42 @@ int zhfts_db_explain(zhfts_db *db, const char *query, size_t query_len, char **o
 	if (!out)
 		return ZHFTS_EINVAL;
 	*out = NULL;
-	if (!db)
-		return ZHFTS_EINVAL;
-	zerr_clear(&db->err);
-	zquery q;
-	int rc = zhfts__query_parse(&q, &db->tok, query, query_len, &db->err);
-	rc = rc ? rc : expand_sections(db, q.root);
-	rc = rc ? rc : zx_describe(q.root, out, &db->err);
-	zhfts__query_free(&q);
+	zhfts_query *q;
+	int rc = zhfts_query_new(&q, db, query, query_len);
+	rc = rc ? rc : zhfts_query_explain(q, out);
+	zhfts_query_free(q);
 	return rc;
+}
+
+/* ---- the convenience ------------------------------------------------------------------ */
+
+int zhfts_db_search(zhfts_db *db, const char *query, size_t query_len, const zhfts_search_options *opts,
+                    zhfts_results **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	zhfts_query *q;
+	int rc = zhfts_query_new(&q, db, query, query_len);
+	zhfts_results *res = NULL;
+	rc = rc ? rc : zhfts_query_search(q, opts, &res);
+	bool snippets = !(opts && (opts->flags & ZHFTS_SEARCH_NO_SNIPPETS));
+	zhfts_snippet_options so = ZHFTS_SNIPPET_OPTIONS_INIT;
+	if (opts) {
+		so.mark_open = opts->mark_open;
+		so.mark_close = opts->mark_close;
+		so.context_chars = opts->snippet_chars ? opts->snippet_chars : DEFAULT_CONTEXT;
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && snippets && i < res->n; i++) {
+		rc = zhfts__results_keep_snippet(res, i, &so);
+		if (rc)
+			zerr_set(&db->err, rc, "%s", res->err.msg);
+	}
+	zhfts_query_free(q);
+	if (rc) {
+		zhfts_results_free(res);
+		return zhfts__db_fail(db, rc, NULL, NULL);
+	}
+	*out = res;
+	return ZHFTS_OK;
 }

@@ -38,21 +38,45 @@ void zhfts_free(void *p)
 	free(p);
 }
 
+static int vset(zerr *e, int status, int where, long long offset, const char *fmt, va_list ap)
+{
+	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	e->lasting = status;
+	e->where = where;
+	e->offset = offset;
+	return status;
+}
+
 int zerr_set(zerr *e, int status, const char *fmt, ...)
 {
 	if (!e)
 		return status;
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	vset(e, status, ZHFTS_WHERE_NONE, -1, fmt, ap);
+	va_end(ap);
+	return status;
+}
+
+int zerr_set_at(zerr *e, int status, int where, long long offset, const char *fmt, ...)
+{
+	if (!e)
+		return status;
+	va_list ap;
+	va_start(ap, fmt);
+	vset(e, status, where, offset, fmt, ap);
 	va_end(ap);
 	return status;
 }
 
 void zerr_clear(zerr *e)
 {
-	if (e)
+	if (e) {
 		e->msg[0] = '\0';
+		e->lasting = ZHFTS_OK;
+		e->where = ZHFTS_WHERE_NONE;
+		e->offset = -1;
+	}
 }
 
 char *zhfts__strndup(const char *s, size_t n)

@@ -6,11 +6,12 @@
  *   B + unit + unit      adjacent pair ("B学习", "Bai 计")
  *   W + word             an ICU word of two or more Han characters (ranking)
  *   P + section path     the paragraph's section, as stored ("P任务 2 › 聚焦…");
- *                        section: filters match the distinct paths (search.c)
+ *                        section: filters match the distinct paths (plan.c)
  *   Q + id               the document a paragraph belongs to
+ *   F + name : value     a field of its document, normalized ("Fdistrict:海淀区")
  *
  * No term has positions: a run of three or more units is found by its pairs
- * and checked against the stored text (search.c), which costs less than
+ * and checked against the stored text (verify.c), which costs less than
  * Xapian's position table, the largest part of its write path.
  *
  * Units never contain a space, so a space between the two units of a pair
@@ -25,24 +26,26 @@
 
 #define MAX_TERM 240
 
-static uint64_t fnv1a(const char *s, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (size_t i = 0; i < n; i++) {
-		h ^= (unsigned char)s[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
-}
-
-/* Shortens an over-long term in place: prefix + '#' + hash. */
-static int fit(zbuf *out, size_t prefix_len)
+/* Shortens an over-long term in place: prefix + '#' + a hash of hash_bits. */
+static int fit_bits(zbuf *out, size_t prefix_len, unsigned hash_bits)
 {
 	if (out->len <= MAX_TERM)
 		return ZHFTS_OK;
-	uint64_t h = fnv1a(out->data, out->len);
+	uint64_t h = zhfts__hash(out->data, out->len);
+	if (hash_bits < 64)
+		h &= (1ull << hash_bits) - 1;
 	out->len = prefix_len;
 	return zbuf_printf(out, "#%016llx", (unsigned long long)h);
+}
+
+static int fit(zbuf *out, size_t prefix_len)
+{
+	return fit_bits(out, prefix_len, 64);
+}
+
+bool zhfts__term_is_hashed(const char *term, size_t len)
+{
+	return len == 18 && term[1] == '#';
 }
 
 static int unit_term(zbuf *out, const char *prefix, const char *u, size_t len)
@@ -86,18 +89,35 @@ int zhfts__term_word(zbuf *out, const zunits *us, size_t tok)
 	return fit(out, 1);
 }
 
-int zhfts__term_docid(zbuf *out, const char *id)
+/* After a one-letter prefix, text starting with '#' (or ':') gets a ':'
+ * first, so that it can never read as a hashed term. */
+static int prefixed(zbuf *out, char prefix, const char *s, size_t len)
 {
 	out->len = 0;
-	if (zbuf_addc(out, 'Q') || zbuf_adds(out, id))
+	if (zbuf_addc(out, prefix) || (len && (s[0] == '#' || s[0] == ':') && zbuf_addc(out, ':')) ||
+	    zbuf_add(out, s, len))
+		return ZHFTS_ENOMEM;
+	return ZHFTS_OK;
+}
+
+int zhfts__term_docid(zbuf *out, const char *id, unsigned hash_bits)
+{
+	if (prefixed(out, 'Q', id, strlen(id)))
+		return ZHFTS_ENOMEM;
+	return fit_bits(out, 1, hash_bits);
+}
+
+int zhfts__term_field(zbuf *out, const char *name, const char *value, size_t len)
+{
+	out->len = 0;
+	if (zbuf_addc(out, 'F') || zbuf_adds(out, name) || zbuf_addc(out, ':') || zbuf_add(out, value, len))
 		return ZHFTS_ENOMEM;
 	return fit(out, 1);
 }
 
 int zhfts__term_section(zbuf *out, const char *path, size_t len)
 {
-	out->len = 0;
-	if (zbuf_addc(out, 'P') || zbuf_add(out, path, len))
+	if (prefixed(out, 'P', path, len))
 		return ZHFTS_ENOMEM;
 	return fit(out, 1);
 }

@@ -2,12 +2,12 @@
 //
 // Every entry point catches every exception (Xapian's, std::bad_alloc, and
 // anything else) before it can reach a C frame, and turns it into a
-// zhfts_status with the message on the caller's zerr.
+// zhfts_status with the message on the caller's zerr.  No entry point
+// retries, ranks or decides: that is the C side's policy.
 
 #include <xapian.h>
 
 #include <cerrno>
-#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -30,41 +30,68 @@ struct zx_doc {
 
 namespace {
 
-int fail(zerr *err, int status, const char *what, const std::string &msg)
+// Copies a message into err without allocating (handlers must not throw).
+int fail(zerr *err, int status, const char *what, const char *msg, const char *extra = nullptr)
 {
-	return zerr_set(err, status, "%s: %s", what, msg.c_str());
+	if (extra && *extra)
+		return zerr_set(err, status, "%s: %s (%s)", what, msg, extra);
+	return zerr_set(err, status, "%s: %s", what, msg);
+}
+
+// What a reader meets when a writer's commits overtake it: the revision it
+// reads was modified, or (two commits on) its blocks were reused, which
+// reads as corruption or a short read.  Not for writers: their view never
+// moves under them.
+bool racing_reader(const zx_db *db, const Xapian::DatabaseError &e)
+{
+	if (!db || db->writable)
+		return false;
+	const std::string &m = e.get_msg();
+	const char *type = e.get_type(); // Xapian::Error has no virtual functions to cast by
+	return !strcmp(type, "DatabaseModifiedError") || !strcmp(type, "DatabaseCorruptError") ||
+	       m.find("EOF reading block") != std::string::npos || m.find("orrupt") != std::string::npos;
 }
 
 // Maps the exception being handled to a status.  Called only from a catch.
-int map_exception(zerr *err, const char *what)
+int map_exception(zerr *err, const char *what, const zx_db *db = nullptr)
 {
 	try {
 		throw;
 	} catch (const Xapian::DatabaseLockError &e) {
-		return fail(err, ZHFTS_ELOCKED, what, "database is locked by another writer (" + e.get_msg() + ")");
+		return fail(err, ZHFTS_ELOCKED, what, "database is locked by another writer", e.get_msg().c_str());
 	} catch (const Xapian::DatabaseNotFoundError &e) {
-		return fail(err, ZHFTS_ENOTFOUND, what, e.get_msg());
+		return fail(err, ZHFTS_ENOTFOUND, what, e.get_msg().c_str());
 	} catch (const Xapian::DatabaseVersionError &e) {
-		return fail(err, ZHFTS_EVERSION, what, e.get_msg());
-	} catch (const Xapian::DatabaseCorruptError &e) {
-		return fail(err, ZHFTS_ECORRUPT, what, "database is corrupt: " + e.get_msg());
+		return fail(err, ZHFTS_EVERSION, what, e.get_msg().c_str());
 	} catch (const Xapian::DatabaseOpeningError &e) {
 		// Not a database at all, or one we cannot read.
 		const char *es = e.get_error_string();
 		if (es && *es)
-			return fail(err, ZHFTS_EIO, what, e.get_msg() + " (" + es + ")");
-		return fail(err, ZHFTS_ECORRUPT, what, "not a usable database: " + e.get_msg());
-	} catch (const Xapian::DatabaseModifiedError &e) {
-		return fail(err, ZHFTS_EIO, what, "database changed while reading; reopen and retry (" + e.get_msg() + ")");
+			return fail(err, ZHFTS_EIO, what, e.get_msg().c_str(), es);
+		return fail(err, ZHFTS_ECORRUPT, what, "not a usable database", e.get_msg().c_str());
 	} catch (const Xapian::DatabaseError &e) {
+		bool corrupt = !strcmp(e.get_type(), "DatabaseCorruptError");
+		int lasting = corrupt ? ZHFTS_ECORRUPT : ZHFTS_EIO;
 		const char *es = e.get_error_string();
-		return fail(err, ZHFTS_EIO, what, e.get_msg() + (es && *es ? std::string(" (") + es + ")" : std::string()));
+		if (racing_reader(db, e)) {
+			int rc = fail(err, ZX_EMODIFIED, what, "database changed while reading", e.get_msg().c_str());
+			err->lasting = lasting;
+			return rc;
+		}
+		if (corrupt)
+			return fail(err, ZHFTS_ECORRUPT, what, "database is corrupt", e.get_msg().c_str());
+		return fail(err, ZHFTS_EIO, what, e.get_msg().c_str(), es);
+	} catch (const Xapian::NetworkTimeoutError &e) {
+		return fail(err, ZHFTS_EIO, what, "remote database timed out", e.get_msg().c_str());
 	} catch (const Xapian::NetworkError &e) {
-		return fail(err, ZHFTS_EIO, what, "remote database: " + e.get_msg());
+		const char *es = e.get_error_string();
+		return fail(err, ZHFTS_EIO, what, e.get_msg().c_str(), es);
+	} catch (const Xapian::DocNotFoundError &e) {
+		return fail(err, ZHFTS_ENOTFOUND, what, e.get_msg().c_str());
 	} catch (const Xapian::InvalidArgumentError &e) {
-		return fail(err, ZHFTS_EINVAL, what, e.get_msg());
+		return fail(err, ZHFTS_EINVAL, what, e.get_msg().c_str());
 	} catch (const Xapian::Error &e) {
-		return fail(err, ZHFTS_ERROR, what, e.get_type() + std::string(": ") + e.get_msg());
+		return fail(err, ZHFTS_ERROR, what, e.get_type(), e.get_msg().c_str());
 	} catch (const std::bad_alloc &) {
 		return zerr_set(err, ZHFTS_ENOMEM, "%s: out of memory", what);
 	} catch (const std::exception &e) {
@@ -74,108 +101,88 @@ int map_exception(zerr *err, const char *what)
 	}
 }
 
-// Builds the Xapian query for a node; depth is bounded by the parser.
-// With `upper`, the query matches a superset of the node's matches, else a
-// subset: a run of units becomes the AND of its pairs, or nothing, and a
-// negation swaps the two.  Ranking-only parts are left out of subsets.
-Xapian::Query build(const zqnode *n, bool upper)
+char *copy_out(const std::string &s)
+{
+	char *p = static_cast<char *>(malloc(s.size() + 1));
+	if (p) {
+		memcpy(p, s.data(), s.size());
+		p[s.size()] = '\0';
+	}
+	return p;
+}
+
+// A node, as Xapian sees it; depth is bounded by the parser.
+Xapian::Query build(const zqnode *n)
 {
 	switch (n->op) {
 	case ZQ_TERM:
 		return Xapian::Query(std::string(n->term, n->term_len));
 	case ZQ_MATCH_NOTHING:
 		return Xapian::Query::MatchNothing;
-	case ZQ_RUN:
-		if (!upper)
-			return Xapian::Query::MatchNothing;
-		break;
-	case ZQ_AND_MAYBE:
-	case ZQ_SCALE:
-		if (!upper)
-			return build(n->kids[0], false);
-		break;
+	case ZQ_MATCH_ALL:
+		return Xapian::Query::MatchAll;
+	case ZQ_FIXED:
+		// Released: the query owns and frees the source.
+		return Xapian::Query((new Xapian::FixedWeightPostingSource(n->weight))->release());
+	case ZQ_WILDCARD:
+		return Xapian::Query(Xapian::Query::OP_WILDCARD, std::string(n->term, n->term_len));
+	case ZQ_VALUE_RANGE:
+		if (n->lo && n->hi)
+			return Xapian::Query(Xapian::Query::OP_VALUE_RANGE, n->slot, std::string(n->lo, n->lo_len),
+			                     std::string(n->hi, n->hi_len));
+		if (n->lo)
+			return Xapian::Query(Xapian::Query::OP_VALUE_GE, n->slot, std::string(n->lo, n->lo_len));
+		if (n->hi)
+			return Xapian::Query(Xapian::Query::OP_VALUE_LE, n->slot, std::string(n->hi, n->hi_len));
+		return Xapian::Query::MatchAll;
 	default:
 		break;
 	}
 	std::vector<Xapian::Query> kids;
 	kids.reserve(n->nkids);
 	for (size_t i = 0; i < n->nkids; i++)
-		kids.push_back(build(n->kids[i], n->op == ZQ_AND_NOT && i > 0 ? !upper : upper));
+		kids.push_back(build(n->kids[i]));
+	if (kids.empty())
+		return Xapian::Query::MatchNothing;
 	Xapian::Query::op op = Xapian::Query::OP_AND;
 	switch (n->op) {
-	case ZQ_AND: case ZQ_RUN: op = Xapian::Query::OP_AND; break;
-	case ZQ_OR: case ZQ_SECTION: op = Xapian::Query::OP_OR; break;
+	case ZQ_AND: op = Xapian::Query::OP_AND; break;
+	case ZQ_OR: op = Xapian::Query::OP_OR; break;
 	case ZQ_AND_NOT: op = Xapian::Query::OP_AND_NOT; break;
 	case ZQ_AND_MAYBE: op = Xapian::Query::OP_AND_MAYBE; break;
 	case ZQ_FILTER: op = Xapian::Query::OP_FILTER; break;
-	case ZQ_SCALE:
-		return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, kids.at(0), n->scale);
+	case ZQ_SCALE: return Xapian::Query(Xapian::Query::OP_SCALE_WEIGHT, kids[0], n->weight);
 	default: break;
 	}
-	if (kids.empty())
-		return Xapian::Query::MatchNothing;
 	return Xapian::Query(op, kids.begin(), kids.end());
-}
-
-// Readers race the writer's commits: Xapian then throws DatabaseModifiedError
-// (and, when blocks of the revision being read were already reused by a
-// second commit, other DatabaseErrors: "corrupt", "EOF reading block"), and
-// the answer is to reopen and try again.  Damage that persists through
-// several reopens is reported.
-template <typename Op>
-int with_reopen(zx_db *db, zerr *err, const char *what, Op op)
-{
-	for (int attempt = 0;; attempt++) {
-		try {
-			return op();
-		} catch (const Xapian::DatabaseModifiedError &) {
-			if (attempt >= 8)
-				return map_exception(err, what);
-		} catch (const Xapian::DatabaseError &) {
-			// Corrupt blocks or reads past the end: a reader that fell two
-			// commits behind; a writer's own view never does.
-			if (attempt >= 8 || db->writable)
-				return map_exception(err, what);
-		} catch (...) {
-			return map_exception(err, what);
-		}
-		try {
-			if (attempt > 2)
-				usleep(1000u << (attempt - 2));
-			db->rd.reopen();
-		} catch (const Xapian::DatabaseError &) {
-			// tried again at the top
-		} catch (...) {
-			return map_exception(err, what);
-		}
-	}
 }
 
 } // namespace
 
 extern "C" {
 
-int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr *err)
+int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, zerr *err)
 {
 	*out = nullptr;
-	zx_db *db = nullptr;
+	zx_db *db = new (std::nothrow) zx_db;
+	if (!db)
+		return zerr_set(err, ZHFTS_ENOMEM, "%s: out of memory", path);
 	try {
-		db = new zx_db;
-		int flags = nosync ? Xapian::DB_NO_SYNC : 0;
+		int xf = (flags & ZX_NO_SYNC) ? Xapian::DB_NO_SYNC : 0;
 		switch (mode) {
 		case ZX_READ:
 			db->rd = Xapian::Database(path);
 			break;
 		case ZX_OPEN:
-			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_OPEN);
+			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_OPEN);
 			db->writable = true;
 			break;
 		case ZX_CREATE:
-			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
 			db->writable = true;
 			break;
 		case ZX_OVERWRITE:
-			db->wr = Xapian::WritableDatabase(path, flags | Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
 			db->writable = true;
 			break;
 		}
@@ -191,8 +198,11 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr 
 		size_t n = strlen(what);
 		if (!strncmp(err->msg, what, n) && !strncmp(err->msg + n, ": ", 2) && strstr(err->msg + n + 2, what))
 			memmove(err->msg, err->msg + n + 2, strlen(err->msg + n + 2) + 1);
-		if (strncmp(err->msg, what, n))
-			zerr_set(err, rc, "%s: %s", what, std::string(err->msg).c_str());
+		if (strncmp(err->msg, what, n)) {
+			char tmp[sizeof err->msg];
+			memcpy(tmp, err->msg, sizeof tmp);
+			zerr_set(err, rc, "%s: %s", what, tmp);
+		}
 		return rc;
 	}
 }
@@ -232,46 +242,200 @@ int zx_commit(zx_db *db, zerr *err)
 
 int zx_reopen(zx_db *db, zerr *err)
 {
-	return with_reopen(db, err, "reopen", [&] {
+	try {
 		db->rd.reopen();
-		return int(ZHFTS_OK);
-	});
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reopen", db);
+	}
+}
+
+size_t zx_shards(const zx_db *db)
+{
+	try {
+		// Xapian numbers the documents of n sub-databases round robin.
+		return db->rd.size();
+	} catch (...) {
+		return 1;
+	}
 }
 
 int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
 {
 	*value = nullptr;
-	return with_reopen(db, err, "reading database settings", [&] {
-		std::string v = db->rd.get_metadata(key);
-		char *p = static_cast<char *>(malloc(v.size() + 1));
-		if (!p)
-			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
-		memcpy(p, v.data(), v.size());
-		p[v.size()] = '\0';
-		*value = p;
-		return int(ZHFTS_OK);
-	});
+	try {
+		*value = copy_out(db->rd.get_metadata(key));
+		return *value ? ZHFTS_OK : zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+	} catch (...) {
+		return map_exception(err, "reading database settings", db);
+	}
 }
 
-int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err)
+int zx_metadata_set(zx_db *db, const char *key, const char *value, size_t len, zerr *err)
 {
 	try {
-		db->wr.set_metadata(key, value);
+		db->wr.set_metadata(key, std::string(value, len));
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "writing database settings");
 	}
 }
 
-zx_doc *zx_doc_new(void)
+int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
 {
-	return new (std::nothrow) zx_doc;
+	try {
+		*out = db->rd.get_doccount();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "count", db);
+	}
+}
+
+int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err)
+{
+	try {
+		*out = db->rd.get_lastdocid();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "count", db);
+	}
+}
+
+int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err)
+{
+	try {
+		*out = db->rd.get_termfreq(std::string(term, len));
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "term frequency", db);
+	}
+}
+
+int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, const char *after, size_t after_len,
+                zx_term_fn fn, void *ctx, zerr *err)
+{
+	try {
+		std::string p(prefix, prefix_len);
+		auto t = db->rd.allterms_begin(p);
+		if (after)
+			t.skip_to(std::string(after, after_len) + std::string(1, '\0'));
+		for (; t != db->rd.allterms_end(p); ++t) {
+			const std::string &s = *t;
+			int rc = fn(ctx, s.data(), s.size(), t.get_termfreq());
+			if (rc)
+				return rc;
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "listing terms", db);
+	}
+}
+
+int zx_postlist(zx_db *db, const char *term, size_t len, uint32_t **docids, size_t *n, zerr *err)
+{
+	*docids = nullptr;
+	*n = 0;
+	try {
+		std::string t(term, len);
+		std::vector<uint32_t> v;
+		for (auto p = db->rd.postlist_begin(t); p != db->rd.postlist_end(t); ++p)
+			v.push_back(*p);
+		if (v.empty())
+			return ZHFTS_OK;
+		uint32_t *a = static_cast<uint32_t *>(malloc(v.size() * sizeof *a));
+		if (!a)
+			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+		memcpy(a, v.data(), v.size() * sizeof *a);
+		*docids = a;
+		*n = v.size();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading a posting list", db);
+	}
+}
+
+void zx_fetched_free(zx_fetched *f, size_t n)
+{
+	for (size_t i = 0; f && i < n; i++) {
+		free(f[i].data);
+		for (size_t k = 0; f[i].values && k < f[i].nvalues; k++)
+			free(f[i].values[k]);
+		free(f[i].values);
+		free(f[i].value_lens);
+		memset(&f[i], 0, sizeof f[i]);
+	}
+}
+
+int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots, size_t nslots,
+             zx_fetched *out, zerr *err)
+{
+	memset(out, 0, n * sizeof *out);
+	size_t i = 0;
+	try {
+		for (; i < n; i++) {
+			zx_fetched *f = &out[i];
+			Xapian::Document d;
+			try {
+				d = db->rd.get_document(docids[i]);
+			} catch (const Xapian::DocNotFoundError &) {
+				f->missing = true;
+				continue;
+			}
+			std::string data = d.get_data();
+			if (!(f->data = copy_out(data)))
+				throw std::bad_alloc();
+			f->data_len = data.size();
+			if (nslots) {
+				f->values = static_cast<char **>(calloc(nslots, sizeof *f->values));
+				f->value_lens = static_cast<size_t *>(calloc(nslots, sizeof *f->value_lens));
+				if (!f->values || !f->value_lens)
+					throw std::bad_alloc();
+				f->nvalues = nslots;
+				for (size_t k = 0; k < nslots; k++) {
+					std::string v = d.get_value(slots[k]);
+					f->values[k] = copy_out(v);
+					if (!f->values[k])
+						throw std::bad_alloc();
+					f->value_lens[k] = v.size();
+				}
+			}
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		zx_fetched_free(out, i + 1 < n ? i + 1 : n);
+		return map_exception(err, "reading documents", db);
+	}
+}
+
+int zx_doc_new(zx_doc **out)
+{
+	*out = nullptr;
+	try {
+		*out = new zx_doc;
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
 }
 
 int zx_doc_term(zx_doc *d, const char *term, size_t len)
 {
 	try {
 		d->doc.add_term(std::string(term, len));
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
+}
+
+int zx_doc_value(zx_doc *d, unsigned slot, const char *value, size_t len)
+{
+	try {
+		d->doc.add_value(slot, std::string(value, len));
 		return ZHFTS_OK;
 	} catch (const std::bad_alloc &) {
 		return ZHFTS_ENOMEM;
@@ -294,7 +458,10 @@ int zx_doc_data(zx_doc *d, const char *data, size_t len)
 
 void zx_doc_free(zx_doc *d)
 {
-	delete d;
+	try {
+		delete d;
+	} catch (...) {
+	}
 }
 
 int zx_txn_begin(zx_db *db, zerr *err)
@@ -342,174 +509,26 @@ int zx_rollback(zx_db *db, zerr *err)
 	}
 }
 
-int zx_add(zx_db *db, const zx_doc *d, zerr *err)
+int zx_add(zx_db *db, const zx_doc *d, uint32_t *docid, zerr *err)
 {
 	try {
-		db->wr.add_document(d->doc);
+		Xapian::docid did = db->wr.add_document(d->doc);
+		if (docid)
+			*docid = did;
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "add paragraph");
 	}
 }
 
-int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err)
+int zx_delete_docid(zx_db *db, uint32_t docid, zerr *err)
 {
 	try {
-		db->wr.delete_document(std::string(term, len));
+		db->wr.delete_document(docid);
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "delete");
 	}
-}
-
-int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
-{
-	return with_reopen(db, err, "count", [&] {
-		*out = db->rd.get_doccount();
-		return int(ZHFTS_OK);
-	});
-}
-
-int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err)
-{
-	return with_reopen(db, err, "count", [&] {
-		*out = db->rd.get_lastdocid();
-		return int(ZHFTS_OK);
-	});
-}
-
-int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err)
-{
-	return with_reopen(db, err, "term frequency", [&] {
-		*out = db->rd.get_termfreq(std::string(term, len));
-		return int(ZHFTS_OK);
-	});
-}
-
-int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, zx_term_fn fn, void *ctx, zerr *err)
-{
-	std::string p(prefix, prefix_len), last;
-	bool started = false;
-	return with_reopen(db, err, "listing terms", [&] {
-		auto t = db->rd.allterms_begin(p);
-		if (started)
-			t.skip_to(last + std::string(1, '\0')); // resume after the last term delivered
-		for (; t != db->rd.allterms_end(p); ++t) {
-			last = *t;
-			started = true;
-			int rc = fn(ctx, last.data(), last.size(), t.get_termfreq());
-			if (rc)
-				return rc;
-		}
-		return int(ZHFTS_OK);
-	});
-}
-
-int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err)
-{
-	// Read from one snapshot, then deliver: a retry after a concurrent commit
-	// starts over, so a replaced document is never seen half old, half new.
-	std::string t(term, len);
-	std::vector<std::string> docs;
-	int rc = with_reopen(db, err, "reading document", [&] {
-		docs.clear();
-		for (auto p = db->rd.postlist_begin(t); p != db->rd.postlist_end(t); ++p)
-			docs.push_back(db->rd.get_document(*p).get_data());
-		return int(ZHFTS_OK);
-	});
-	for (size_t i = 0; rc == ZHFTS_OK && i < docs.size(); i++)
-		rc = fn(ctx, 0.0, docs[i].data(), docs[i].size());
-	return rc;
-}
-
-int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
-              zx_accept_fn accept, void *actx, zx_data_fn fn, void *ctx,
-              uint64_t *estimate, uint64_t *lower, uint64_t *upper, zerr *err)
-{
-	// The hits are read completely before the callbacks see them, so that a
-	// retry after a concurrent commit never delivers a hit twice.
-	std::vector<std::pair<double, std::string>> hits;
-	int rc = with_reopen(db, err, "search", [&] {
-		hits.clear();
-		Xapian::Enquire enq(db->rd);
-		enq.set_query(build(q, true));
-		enq.set_weighting_scheme(Xapian::BM25Weight());
-		Xapian::doccount total = db->rd.get_doccount();
-		if (!accept) {
-			Xapian::doccount maxitems = max > total ? total : (Xapian::doccount)max;
-			Xapian::MSet ms = enq.get_mset((Xapian::doccount)first, maxitems,
-			                               (Xapian::doccount)check_at_least);
-			*estimate = ms.get_matches_estimated();
-			*lower = ms.get_matches_lower_bound();
-			*upper = ms.get_matches_upper_bound();
-			hits.reserve(ms.size());
-			for (auto it = ms.begin(); it != ms.end(); ++it)
-				hits.emplace_back(it.get_weight(), it.get_document().get_data());
-			return int(ZHFTS_OK);
-		}
-		// Candidates in rank order, in growing batches, until enough pass
-		// (or all of them, for an exact count).
-		bool all = check_at_least >= total;
-		uint64_t want = first > total || max > total ? (uint64_t)total + 1 : (uint64_t)first + max;
-		uint64_t accepted = 0, checked = 0;
-		uint64_t cand_estimate = 0, cand_upper = 0;
-		Xapian::doccount at = 0, chunk = (Xapian::doccount)(want * 2 + 16 > total ? total : want * 2 + 16);
-		bool exhausted = total == 0, enough = false;
-		std::vector<std::pair<double, std::string>> demoted;
-		auto emit = [&](double w, std::string &&data) {
-			if (accepted >= first && accepted < want)
-				hits.emplace_back(w, std::move(data));
-			accepted++;
-			enough = !all && accepted >= want;
-		};
-		auto flush = [&] {
-			for (auto &d : demoted)
-				emit(d.first, std::move(d.second));
-			demoted.clear();
-		};
-		while (!exhausted && !enough) {
-			Xapian::MSet ms = enq.get_mset(at, chunk);
-			if (at == 0) {
-				cand_estimate = ms.get_matches_estimated();
-				cand_upper = ms.get_matches_upper_bound();
-			}
-			for (auto it = ms.begin(); it != ms.end() && !enough; ++it) {
-				std::string data = it.get_document().get_data();
-				checked++;
-				int a = accept(actx, data.data(), data.size());
-				if (a < 0)
-					return a;
-				if (!(a & ZX_BOOSTED))
-					flush();
-				if (!(a & ZX_ACCEPT))
-					continue;
-				if (a & ZX_DEMOTE)
-					demoted.emplace_back(it.get_weight(), std::move(data));
-				else
-					emit(it.get_weight(), std::move(data));
-			}
-			if (ms.size() < chunk && !enough) {
-				exhausted = true;
-				flush();
-			}
-			at += chunk;
-			chunk = chunk > total / 2 ? total : chunk * 2;
-		}
-		accepted += demoted.size();
-		if (exhausted) {
-			*estimate = *lower = *upper = accepted;
-		} else {
-			*lower = accepted;
-			*upper = cand_upper > checked - accepted ? cand_upper - (checked - accepted) : accepted;
-			double share = checked ? (double)accepted / (double)checked : 1.0;
-			uint64_t e = (uint64_t)((double)cand_estimate * share + 0.5);
-			*estimate = e < *lower ? *lower : e > *upper ? *upper : e;
-		}
-		return int(ZHFTS_OK);
-	});
-	for (size_t i = 0; rc == ZHFTS_OK && i < hits.size(); i++)
-		rc = fn(ctx, hits[i].first, hits[i].second.data(), hits[i].second.size());
-	return rc;
 }
 
 int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err)
@@ -525,17 +544,130 @@ int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err
 	}
 }
 
+size_t zx_sortable_serialise(double v, char out[9])
+{
+	try {
+		std::string s = Xapian::sortable_serialise(v);
+		size_t n = s.size() > 9 ? 9 : s.size();
+		memcpy(out, s.data(), n);
+		return n;
+	} catch (...) {
+		return 0;
+	}
+}
+
+double zx_sortable_unserialise(const char *s, size_t len)
+{
+	try {
+		return Xapian::sortable_unserialise(std::string(s, len));
+	} catch (...) {
+		return 0.0;
+	}
+}
+
+void zx_match_free(zx_match *m)
+{
+	for (size_t i = 0; m && i < m->n; i++)
+		free(m->items[i].sort_key);
+	if (m) {
+		free(m->items);
+		memset(m, 0, sizeof *m);
+	}
+}
+
+void zx_spy_free(zx_spy *s)
+{
+	for (size_t i = 0; s && i < s->n; i++)
+		free(s->counts[i].value);
+	if (s) {
+		free(s->counts);
+		s->counts = nullptr;
+		s->n = 0;
+		s->seen = 0;
+	}
+}
+
+int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, size_t max,
+              size_t check_at_least, zx_spy *spies, size_t nspies, zx_match *out, zerr *err)
+{
+	memset(out, 0, sizeof *out);
+	for (size_t k = 0; k < nspies; k++)
+		spies[k].counts = nullptr, spies[k].n = 0, spies[k].seen = 0;
+	try {
+		// The Enquire owns the spies (released to it); these point at them.
+		std::vector<Xapian::ValueCountMatchSpy *> spy;
+		Xapian::Enquire enq(db->rd);
+		enq.set_query(build(q));
+		enq.set_weighting_scheme(Xapian::BM25Weight());
+		if (order && order->kind == ZX_ORDER_VALUE)
+			enq.set_sort_by_value(order->slot, order->reverse);
+		else if (order && order->kind == ZX_ORDER_VALUE_THEN_REL)
+			enq.set_sort_by_value_then_relevance(order->slot, order->reverse);
+		spy.reserve(nspies);
+		for (size_t k = 0; k < nspies; k++) {
+			spy.push_back(new Xapian::ValueCountMatchSpy(spies[k].slot));
+			enq.add_matchspy(spy.back()->release());
+		}
+		Xapian::doccount total = db->rd.get_doccount();
+		Xapian::doccount f = first > total ? total : (Xapian::doccount)first;
+		Xapian::doccount m = max > total ? total : (Xapian::doccount)max;
+		Xapian::doccount c = check_at_least > total ? total : (Xapian::doccount)check_at_least;
+		Xapian::MSet ms = enq.get_mset(f, m, c);
+		out->estimate = ms.get_matches_estimated();
+		out->lower = ms.get_matches_lower_bound();
+		out->upper = ms.get_matches_upper_bound();
+		if (ms.size()) {
+			out->items = static_cast<zx_item *>(calloc(ms.size(), sizeof *out->items));
+			if (!out->items)
+				throw std::bad_alloc();
+		}
+		bool keys = order && order->kind != ZX_ORDER_RELEVANCE;
+		for (auto it = ms.begin(); it != ms.end(); ++it) {
+			zx_item *item = &out->items[out->n++];
+			item->docid = *it;
+			item->weight = it.get_weight();
+			if (keys) {
+				std::string k = it.get_sort_key();
+				if (!(item->sort_key = copy_out(k)))
+					throw std::bad_alloc();
+				item->sort_key_len = k.size();
+			}
+		}
+		for (size_t k = 0; k < nspies; k++) {
+			spies[k].seen = spy[k]->get_total();
+			size_t nv = 0;
+			for (auto v = spy[k]->values_begin(); v != spy[k]->values_end(); ++v)
+				nv++;
+			if (nv) {
+				spies[k].counts = static_cast<zx_facet_count *>(calloc(nv, sizeof *spies[k].counts));
+				if (!spies[k].counts)
+					throw std::bad_alloc();
+			}
+			for (auto v = spy[k]->values_begin(); v != spy[k]->values_end(); ++v) {
+				zx_facet_count *fc = &spies[k].counts[spies[k].n];
+				const std::string &s = *v;
+				if (!(fc->value = copy_out(s)))
+					throw std::bad_alloc();
+				fc->len = s.size();
+				fc->count = v.get_termfreq();
+				spies[k].n++;
+			}
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		zx_match_free(out);
+		for (size_t k = 0; k < nspies; k++)
+			zx_spy_free(&spies[k]);
+		return map_exception(err, "search", db);
+	}
+}
+
 int zx_describe(const zqnode *q, char **out, zerr *err)
 {
 	*out = nullptr;
 	try {
-		std::string d = build(q, true).get_description();
-		char *p = static_cast<char *>(malloc(d.size() + 1));
-		if (!p)
-			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
-		memcpy(p, d.c_str(), d.size() + 1);
-		*out = p;
-		return ZHFTS_OK;
+		*out = copy_out(build(q).get_description());
+		return *out ? ZHFTS_OK : zerr_set(err, ZHFTS_ENOMEM, "out of memory");
 	} catch (...) {
 		return map_exception(err, "describe query");
 	}

@@ -1,7 +1,19 @@
 /*
  * The thin C binding over libxapian.  xapian-binding.cc is the only file of
- * libzhfts that includes a Xapian header; every function here catches every
- * exception and returns a zhfts_status with the message in `err`.
+ * libzhfts that includes a Xapian header.  It holds no policy: what a query
+ * means, what is checked, retried or ranked is decided by the C side; this
+ * side translates calls and turns every exception into a status with the
+ * message in `err`.
+ *
+ * A reader that races a writer's commits gets ZX_EMODIFIED (Xapian's
+ * DatabaseModifiedError, and the corrupt-block and short-read errors a
+ * reader two commits behind can meet); the caller reopens (zx_reopen) and
+ * starts the whole read again.
+ *
+ * Callbacks (zx_term_fn) run inside a Xapian iteration: they must not call
+ * any zx_ function on the same zx_db, and must return (not longjmp); a
+ * non-zero return stops the iteration and is returned as is.
+ *
  * This header is plain C (no ICU, no Xapian) so that both sides include it.
  */
 #ifndef ZHFTS_XAPIAN_BINDING_H
@@ -15,62 +27,105 @@
 extern "C" {
 #endif
 
-/* A status's detail, kept on each handle. */
+/* A status's message, kept on each handle.  For ZX_EMODIFIED, `lasting` is
+ * the status to report if the condition outlives the caller's retries.
+ * `where` (a zhfts_where) and `offset` locate the failure (status.c sets
+ * them to nowhere and -1 unless told). */
 typedef struct zerr {
 	char msg[512];
+	int lasting;
+	int where;
+	long long offset;
 } zerr;
 
 /* Records `status` with a formatted message and returns `status` (status.c). */
 int zerr_set(zerr *e, int status, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void zerr_clear(zerr *e);
 
-/* A query tree, built by query.c and turned into a Xapian::Query here. */
+/* Internal status: the database changed under a reader; reopen and retry. */
+#define ZX_EMODIFIED (-100)
+
+/* ---- query trees, as Xapian sees them ------------------------------------ */
 enum zq_op {
-	ZQ_TERM,       /* a single term */
+	ZQ_TERM,          /* term */
 	ZQ_AND,
 	ZQ_OR,
-	ZQ_AND_NOT,    /* kids[0] minus the rest */
-	ZQ_AND_MAYBE,  /* kids[0], boosted by the rest */
-	ZQ_FILTER,     /* kids[0], restricted by the rest without adding weight */
-	ZQ_RUN,        /* a run of three or more units: Xapian sees the AND of its
-	                  pair terms (kids), a superset; `units` is checked against
-	                  the stored text (search.c) */
-	ZQ_SCALE,      /* kids[0] with its weight multiplied by `scale` */
-	ZQ_SECTION,    /* a section: filter; search.c puts the matching path terms
-	                  in kids, and Xapian sees their OR */
+	ZQ_AND_NOT,       /* kids[0] minus the rest */
+	ZQ_AND_MAYBE,     /* kids[0], weighted up by the rest */
+	ZQ_FILTER,        /* kids[0], restricted by the rest without weight */
+	ZQ_SCALE,         /* kids[0] with its weight multiplied by `weight` (0: boolean) */
+	ZQ_FIXED,         /* every document, with weight `weight` (AND it with something) */
+	ZQ_VALUE_RANGE,   /* value in `slot` within [lo, hi]; lo or hi NULL: open */
+	ZQ_WILDCARD,      /* every term starting with `term` (a prefix), ORed */
+	ZQ_MATCH_ALL,
 	ZQ_MATCH_NOTHING
 };
 
 typedef struct zqnode {
 	enum zq_op op;
-	char *term;
+	char *term;        /* ZQ_TERM, ZQ_WILDCARD */
 	size_t term_len;
-	/* A text leaf (ZQ_TERM of one or two units, ZQ_RUN) or ZQ_SECTION: the
-	 * normalized units it must match contiguously, as "\x1fu1\x1fu2\x1f". */
-	char *units;
-	size_t units_len;
-	double scale;
+	double weight;     /* ZQ_SCALE, ZQ_FIXED */
+	unsigned slot;     /* ZQ_VALUE_RANGE */
+	char *lo, *hi;     /* ZQ_VALUE_RANGE */
+	size_t lo_len, hi_len;
 	struct zqnode **kids;
 	size_t nkids, kidcap;
 } zqnode;
 
+/* ---- databases -------------------------------------------------------------- */
 typedef struct zx_db zx_db;
 typedef struct zx_doc zx_doc;
 
 enum zx_mode { ZX_READ, ZX_OPEN, ZX_CREATE, ZX_OVERWRITE };
+#define ZX_NO_SYNC 0x1u
 
-int zx_open(zx_db **out, const char *path, enum zx_mode mode, bool nosync, zerr *err);
+int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, zerr *err);
 /* Commits pending changes of a writable database, then frees the handle. */
 int zx_close(zx_db *db, zerr *err);
 int zx_commit(zx_db *db, zerr *err);
 int zx_reopen(zx_db *db, zerr *err);
+/* The sub-databases a read through this handle combines (1 unless a stub). */
+size_t zx_shards(const zx_db *db);
 /* *value is malloc'd ("" when the key is absent). */
 int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err);
-int zx_metadata_set(zx_db *db, const char *key, const char *value, zerr *err);
+int zx_metadata_set(zx_db *db, const char *key, const char *value, size_t len, zerr *err);
 
+int zx_doccount(zx_db *db, uint64_t *out, zerr *err);
+int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err);
+int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err);
+
+typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
+/* Every term starting with prefix, in byte order, starting after `after`
+ * (NULL: from the first).  See the top of the file for what fn may do. */
+int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, const char *after, size_t after_len,
+                zx_term_fn fn, void *ctx, zerr *err);
+
+/* The documents a term indexes, in docid order: *docids is malloc'd. */
+int zx_postlist(zx_db *db, const char *term, size_t len, uint32_t **docids, size_t *n, zerr *err);
+
+/* One document as read: its data and the values asked for.  Buffers are
+ * malloc'd and belong to the struct (zx_fetched_free). */
+typedef struct zx_fetched {
+	char *data;
+	size_t data_len;
+	char **values;     /* one per slot asked for; "" when the document has none */
+	size_t *value_lens;
+	size_t nvalues;
+	bool missing;      /* no such document (deleted) */
+} zx_fetched;
+
+/* Reads documents by docid.  slots: the values to read (may be 0).  A
+ * missing document is marked, not an error. */
+int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots, size_t nslots,
+             zx_fetched *out, zerr *err);
+void zx_fetched_free(zx_fetched *f, size_t n);
+
+/* ---- writing ---------------------------------------------------------------- */
 /* Documents under construction: plain memory, no database involved. */
-zx_doc *zx_doc_new(void);
+int zx_doc_new(zx_doc **out);
 int zx_doc_term(zx_doc *d, const char *term, size_t len);
+int zx_doc_value(zx_doc *d, unsigned slot, const char *value, size_t len);
 int zx_doc_data(zx_doc *d, const char *data, size_t len);
 void zx_doc_free(zx_doc *d);
 
@@ -81,42 +136,63 @@ int zx_txn_commit(zx_db *db, zerr *err);
 int zx_txn_cancel(zx_db *db, zerr *err);
 /* Drops every change since the last commit. */
 int zx_rollback(zx_db *db, zerr *err);
-int zx_add(zx_db *db, const zx_doc *d, zerr *err);
-int zx_delete_term(zx_db *db, const char *term, size_t len, zerr *err);
+int zx_add(zx_db *db, const zx_doc *d, uint32_t *docid, zerr *err);
+int zx_delete_docid(zx_db *db, uint32_t docid, zerr *err);
 
-int zx_doccount(zx_db *db, uint64_t *out, zerr *err);
-int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err);
-int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err);
-
-typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
-/* Every term starting with prefix, in byte order; a non-zero return stops. */
-int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, zx_term_fn fn, void *ctx, zerr *err);
-
-typedef int (*zx_data_fn)(void *ctx, double weight, const char *data, size_t len);
-/* The data of every document indexed by term, in docid order, all read
- * from one snapshot of the database. */
-int zx_postlist_data(zx_db *db, const char *term, size_t len, zx_data_fn fn, void *ctx, zerr *err);
-
-/* Decides whether a candidate's data really matches: a negative status, or
- * ZX_* flags.  Must have no side effects: it may run again on a retry. */
-typedef int (*zx_accept_fn)(void *ctx, const char *data, size_t len);
-#define ZX_ACCEPT 1  /* it matches */
-#define ZX_BOOSTED 2 /* Xapian scaled its weight up for a ZQ_RUN it appears to hold */
-#define ZX_DEMOTE 4  /* ... but it holds no such run: it goes after the boosted hits */
-
-/* Runs a query: fn gets each hit of [first, first + max) in rank order.
- * Xapian matches a superset of q (ZQ_RUN as the AND of its pairs; a subset
- * under negation).  With accept, hits are the candidates it accepts, and the
- * totals count accepted candidates: exact when every candidate was checked
- * (check_at_least covers them all), else the estimate is scaled by the
- * share accepted.  Hits accepted with ZX_DEMOTE come after the other
- * boosted hits, before the first hit that is not boosted.  Without accept,
- * q must contain no ZQ_RUN. */
-int zx_search(zx_db *db, const zqnode *q, size_t first, size_t max, size_t check_at_least,
-              zx_accept_fn accept, void *actx, zx_data_fn fn, void *ctx,
-              uint64_t *estimate, uint64_t *lower, uint64_t *upper, zerr *err);
 /* Merges and compacts databases into a new one at dest. */
 int zx_compact(const char *dest, const char *const *sources, size_t n, zerr *err);
+
+/* Xapian's sortable encoding of a number (as Xapian::sortable_serialise):
+ * writes at most 9 bytes into out and returns how many. */
+size_t zx_sortable_serialise(double v, char out[9]);
+double zx_sortable_unserialise(const char *s, size_t len);
+
+/* ---- searching -------------------------------------------------------------- */
+enum zx_order_kind {
+	ZX_ORDER_RELEVANCE,      /* weight descending, then docid */
+	ZX_ORDER_VALUE,          /* value of `slot` (ascending unless reverse), then docid */
+	ZX_ORDER_VALUE_THEN_REL  /* value of `slot`, then weight, then docid */
+};
+
+/* Values compare as byte strings; an empty (missing) value is the lowest. */
+typedef struct zx_order {
+	enum zx_order_kind kind;
+	unsigned slot;
+	bool reverse;
+} zx_order;
+
+typedef struct zx_item {
+	uint32_t docid;
+	double weight;
+	char *sort_key;          /* malloc'd: the value sorted by (ZX_ORDER_VALUE*) */
+	size_t sort_key_len;
+} zx_item;
+
+typedef struct zx_facet_count {
+	char *value;             /* malloc'd */
+	size_t len;
+	uint64_t count;
+} zx_facet_count;
+
+typedef struct zx_spy {
+	unsigned slot;           /* in: the value slot to count */
+	zx_facet_count *counts;  /* out: malloc'd, every value seen */
+	size_t n;
+	uint64_t seen;           /* out: documents the spy saw */
+} zx_spy;
+
+typedef struct zx_match {
+	zx_item *items;          /* the window [first, first + n) of the ranked matches */
+	size_t n;
+	uint64_t estimate, lower, upper;
+} zx_match;
+
+/* Runs q.  check_at_least: as Xapian's (the spies see at least that many
+ * matches).  The items and the spies' counts are copied out before return. */
+int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, size_t max,
+              size_t check_at_least, zx_spy *spies, size_t nspies, zx_match *out, zerr *err);
+void zx_match_free(zx_match *m);
+void zx_spy_free(zx_spy *s);
 
 /* Xapian's description of the query; *out is malloc'd. */
 int zx_describe(const zqnode *q, char **out, zerr *err);

@@ -19,7 +19,7 @@
 
 /* The version of the term scheme and stored data.  Bump it whenever the terms
  * or the document data a database holds would change. */
-#define ZHFTS_INDEX_FORMAT 3
+#define ZHFTS_INDEX_FORMAT 4
 
 /* Section paths join their components with this. */
 #define ZHFTS_SECTION_SEP " \xe2\x80\xba " /* " › " */
@@ -39,12 +39,18 @@ int zbuf_add_varint(zbuf *b, uint64_t v);
 char *zbuf_detach(zbuf *b); /* caller frees; never NULL unless out of memory */
 void zbuf_free(zbuf *b);
 
+/* A 64-bit hash of bytes (FNV-1a): stable, part of the index format. */
+uint64_t zhfts__hash(const char *s, size_t n);
+
 /* Grows a vector (*items, *cap) so that it holds at least `need` items. */
 int zvec_grow(void **items, size_t *cap, size_t need, size_t item_size);
 
 /* ---- status.c (zerr is declared in xapian-binding.h) --------------------- */
 char *zhfts__strdup(const char *s);
 char *zhfts__strndup(const char *s, size_t n);
+/* zerr_set() that also records where the failure is (zhfts_where, offset). */
+int zerr_set_at(zerr *e, int status, int where, long long offset, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
 
 /* ---- decode.c: bytes in some charset -> UTF-8 with an offset map -------- */
 typedef struct zdecoded {
@@ -160,11 +166,78 @@ static inline const char *zunit_text(const zunits *us, size_t i) { return us->te
 int zhfts__term_unigram(zbuf *out, const zunits *us, size_t i);
 int zhfts__term_bigram(zbuf *out, const zunits *us, size_t i);
 int zhfts__term_word(zbuf *out, const zunits *us, size_t tok);
-int zhfts__term_docid(zbuf *out, const char *id);
+/* "Q" + id, or "Q#" + a hash of it (of `hash_bits` bits) when the id is
+ * too long for a term: such terms can be shared by several ids. */
+int zhfts__term_docid(zbuf *out, const char *id, unsigned hash_bits);
+bool zhfts__term_is_hashed(const char *term, size_t len);
+/* "F" + field name + ":" + normalized value (hashed when too long). */
+int zhfts__term_field(zbuf *out, const char *name, const char *value, size_t len);
 /* "P" + the path, or "P#" + a hash of it when that is too long a term. */
 int zhfts__term_section(zbuf *out, const char *path, size_t len);
 
-/* ---- the database handle (index.c) -------------------------------------- */
+/* ---- fields.c: document fields --------------------------------------------
+ * A field is stored three ways with every paragraph of its document: the
+ * value as given in the record (for hits), a term "F" name ":" normalized
+ * value (equality filters), and a value slot holding the normalized value
+ * in sortable form (ranges, sorting, facets): 'N' + Xapian's sortable
+ * encoding for a number, 'S' + the normalized text otherwise.  The slot is
+ * a hash of the name, so that writers of different shards agree on it
+ * without talking; the database lists its field names in its metadata. */
+#define ZHFTS_SLOT_DOC 0          /* every paragraph: its document's id */
+#define ZHFTS_MAX_FIELDS 64       /* per document */
+#define ZHFTS_MAX_FIELD_NAME 32
+#define ZHFTS_MAX_FIELD_VALUE 1024
+
+bool zhfts__field_name_ok(const char *name, size_t len);
+unsigned zhfts__field_slot(const char *name, size_t len);
+/* The value normalized as text is (NFKC, case, Traditional), white space
+ * trimmed, into out. */
+int zhfts__field_normalize(struct zhfts_tokenizer *t, const char *v, size_t len, zbuf *out);
+/* Is a normalized value a number ([+-]digits[.digits])?  Its value in *num. */
+bool zhfts__field_number(const char *norm, size_t len, double *num);
+/* The sortable form of a normalized value ('N' or 'S' + ...), into out. */
+int zhfts__field_sortable(const char *norm, size_t len, zbuf *out);
+/* A sortable form back as text, for facets: numbers as the shortest decimal
+ * that reads back the same. */
+int zhfts__field_display(const char *sortable, size_t len, zbuf *out);
+/* title and date as zhfts_doc_options describes; *found false when the
+ * text states none. */
+int zhfts__guess_title(const char *text, size_t len, zbuf *out, bool *found);
+int zhfts__guess_date(const char *text, size_t len, zbuf *out, bool *found);
+
+/* ---- record.c: the stored paragraph record (the Xapian document data) ---- */
+typedef struct zrecord {
+	uint32_t para;
+	uint64_t offset, length;
+	const char *section; size_t section_len;
+	const char *text; size_t text_len;
+	const char *fields; size_t fields_len; /* (name, value) pairs, encoded */
+	uint32_t nfields;
+} zrecord;
+
+/* fields: the document's fields (NULL when none). */
+int zhfts__record_encode(zbuf *out, const zrecord *r, const zhfts_field *fields, size_t nfields);
+int zhfts__record_decode(zrecord *r, const char *data, size_t len);
+/* The k-th field of a decoded record (k < r->nfields). */
+bool zhfts__record_field(const zrecord *r, uint32_t k, const char **name, size_t *name_len,
+                         const char **value, size_t *value_len);
+
+/* ---- settings.c: what shapes the terms, recorded in every database ------- */
+#define ZHFTS_SETTINGS_KEY "zhfts.settings"
+#define ZHFTS_FIELDS_KEY "zhfts.fields"
+/* The settings string of s ("format=4 normalize=1 ..."). */
+void zhfts__settings_string(const zhfts_options *s, char *buf, size_t cap);
+/* Resolves opts against a stored settings string ("" for a new database)
+ * into *out; `who` names the database in messages. */
+int zhfts__settings_resolve(zhfts_options *out, const zhfts_options *opts, const char *stored,
+                            const char *who, zerr *err);
+
+/* ---- db.c: the database handle ------------------------------------------- */
+typedef struct zfieldname {
+	char *name;
+	unsigned slot;
+} zfieldname;
+
 struct zhfts_db {
 	struct zx_db *x;
 	struct zhfts_tokenizer tok;
@@ -173,71 +246,237 @@ struct zhfts_db {
 	bool writable;
 	char *path;
 	char *scratch_dir;         /* ZHFTS_OPEN_INMEMORY: removed on close */
+	int holdoff_fd;            /* lock file that holds off commits for readers; -1 if none */
+	bool committed_under_readers; /* the last commit went ahead while readers held it */
+	uint64_t generation;       /* bumped on every reopen: caches keyed by it */
+	/* writers */
 	size_t pending_bytes, auto_commit_bytes;
+	uint64_t pending_docs;     /* documents added or deleted since the last commit */
+	unsigned id_hash_bits;     /* of hashed document id terms: 64 (tests lower it) */
 	zunits units;              /* reused per paragraph */
+	/* field names the database knows, and their slots */
+	zfieldname *fields;
+	size_t nfields, fieldcap;
+	uint64_t fields_generation;
+	bool fields_valid;
 	/* section: filters match the distinct section paths; their units are
-	 * cached while the database's (doccount, last docid) stay the same. */
+	 * cached per generation */
 	struct zsection { char *term, *units; } *sections;
 	size_t nsections, seccap;
-	uint64_t sec_doccount, sec_lastdocid;
+	uint64_t sec_generation;
 	bool sec_valid;
+	/* the last failure */
 	zerr err;
+	zhfts_error error;
+	char *err_doc, *err_field;
+	char encoding[32];         /* zhfts_doc_info.encoding of the last add */
 };
 
-/* Stored paragraph record (the Xapian document data). */
-typedef struct zrecord {
-	const char *doc;  size_t doc_len;
-	uint32_t para;
-	uint64_t offset, length;
-	const char *section; size_t section_len;
-	const char *text; size_t text_len;
-} zrecord;
+/* Starts a call on the handle: clears the last failure. */
+void zhfts__db_begin(zhfts_db *db);
+int zhfts__need_writable(zhfts_db *db);
+/* Records the status of a call (the message is already in db->err) with
+ * its document and field, and returns status. */
+int zhfts__db_fail(zhfts_db *db, int status, const char *doc, const char *field);
+/* Runs fn(db, ctx) as a read: on ZX_EMODIFIED it reopens and runs fn again
+ * from the start, with backoff; after the first retries it holds off the
+ * writer's commits while it reads (see db.c).  Damage that lasts is
+ * reported with its own status. */
+int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx);
+/* Writers: commits, holding off nothing but waiting (bounded) for readers
+ * that asked for a stable snapshot. */
+int zhfts__commit(zhfts_db *db);
+/* Drops every change since the last commit after a failure, counting what
+ * was lost into db->error.lost. */
+void zhfts__discard_pending(zhfts_db *db);
+/* The known field names (loaded from the metadata, cached per generation):
+ * zhfts__fields_load() as a read of its own, zhfts__fields_refresh()
+ * inside one (it may return ZX_EMODIFIED). */
+int zhfts__fields_load(zhfts_db *db);
+int zhfts__fields_refresh(zhfts_db *db);
+const zfieldname *zhfts__field_find(zhfts_db *db, const char *name, size_t len);
+/* Writers: records new field names in the metadata (with the next commit). */
+int zhfts__fields_register(zhfts_db *db, const zhfts_field *fields, size_t n);
 
-int zhfts__record_encode(zbuf *out, const zrecord *r);
-int zhfts__record_decode(zrecord *r, const char *data, size_t len);
+/* ---- indexer.c: documents -> Xapian documents ---------------------------- */
+/* (zhfts_db_add_document, zhfts_db_delete_document) */
 
-/* ---- query.c: query text -> query tree ---------------------------------- */
-/* The normalized unit sequences that a positive keyword matches, for spans. */
-typedef struct zkeyword {
-	char *units;        /* units joined by '\x1f' */
+/* ---- documents.c: listing, reading and counting documents ---------------- */
+/* The paragraphs (docids) of a document, whatever its id term's hash may
+ * share with other ids: *docids is malloc'd, in docid order. */
+int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n);
+
+/* ---- parse.c: query text -> syntax tree ---------------------------------- */
+enum qn_kind {
+	QN_TEXT,        /* a word or a quoted phrase */
+	QN_AND,
+	QN_OR,
+	QN_NOT,         /* kids[0] minus the rest (the rest are the negated items) */
+	QN_SECTION,     /* section:TEXT */
+	QN_FIELD,       /* NAME:VALUE, NAME:LOW..HIGH */
+	QN_DOC          /* doc:ID, doc:PREFIX* */
+};
+
+typedef struct qnode {
+	enum qn_kind kind;
+	size_t pos;             /* byte offset in the query */
+	const char *text;       /* into the query: the word, phrase, value, id */
 	size_t len;
-} zkeyword;
-
-typedef struct zquery {
-	zqnode *root;
-	zkeyword *kw;
-	size_t nkw, kwcap;
-} zquery;
+	bool quoted;            /* QN_TEXT: a phrase */
+	bool range;             /* QN_FIELD: LOW..HIGH (text = LOW, text2 = HIGH; either may be empty) */
+	const char *text2;
+	size_t len2, pos2;
+	bool prefix;            /* QN_DOC: PREFIX* */
+	const char *name;       /* QN_FIELD */
+	size_t name_len;
+	struct qnode **kids;
+	size_t nkids, kidcap;
+} qnode;
 
 #define ZHFTS_QUERY_MAX_BYTES (1u << 20)
 #define ZHFTS_QUERY_MAX_DEPTH 100
 #define ZHFTS_QUERY_MAX_TERMS 4096
 
-int zhfts__query_parse(zquery *out, struct zhfts_tokenizer *tok, const char *q, size_t len, zerr *err);
-void zhfts__query_free(zquery *q);
-void zhfts__qnode_free(zqnode *n);
+/* Parses q (which must outlive the tree). */
+int zhfts__parse(qnode **out, const char *q, size_t len, zerr *err);
+void zhfts__qnode_free(qnode *n);
 
-/* ---- snippet.c ------------------------------------------------------------ */
+/* ---- plan.c: what a query means ------------------------------------------
+ * One place decides it: the Xapian query (which matches a superset of the
+ * hits, with the tier boosts), the exact test a candidate must pass when
+ * Xapian's answer is not exact, and the keys that highlighting looks for. */
+enum ck_kind {
+	CK_UNITS,       /* the text holds `units` ("\x1fu1\x1fu2\x1f") */
+	CK_AND,
+	CK_OR,
+	CK_NOT,         /* kids[0] and none of the rest */
+	CK_SECTION,     /* the section path's term is one of `terms` */
+	CK_FIELD_EQ,    /* field `name` equals `value` (normalized) */
+	CK_FIELD_RANGE, /* field `name`'s sortable form in [lo, hi] (either NULL: open) */
+	CK_DOC_EQ,      /* the document id is `value` */
+	CK_DOC_PREFIX,  /* the document id starts with `value` */
+	CK_TRUE
+};
+
+typedef struct zcheck {
+	enum ck_kind kind;
+	char *units; size_t units_len;
+	char *name; size_t name_len;
+	char *value; size_t value_len;
+	char *lo, *hi; size_t lo_len, hi_len;
+	char **terms; size_t nterms;
+	struct zcheck **kids;
+	size_t nkids, kidcap;
+} zcheck;
+
+/* A positive keyword's units, joined by '\x1f', for match spans. */
+typedef struct zkeyword {
+	char *units;
+	size_t len;
+} zkeyword;
+
+/* The weight of one tier: above any BM25 weight a query of
+ * ZHFTS_QUERY_MAX_TERMS terms can reach. */
+#define ZHFTS_TIER_WEIGHT 1e6
+
+typedef struct zplan {
+	zqnode *xq;            /* what Xapian runs */
+	zcheck *check;         /* the exact meaning */
+	bool inexact;          /* Xapian's matches are a superset: check each candidate */
+	zcheck **tiers;        /* runs that each add a tier when held whole */
+	size_t ntiers;
+	bool tiers_inexact;    /* some tier run is granted by Xapian on its pairs alone */
+	bool scored;           /* the query has text (else every score is 0) */
+	zkeyword *kw;
+	size_t nkw, kwcap;
+	size_t nterms;
+} zplan;
+
+/* Runs inside a read (zhfts__read): it may return ZX_EMODIFIED. */
+int zhfts__plan(zplan *out, zhfts_db *db, const qnode *root, const char *q, zerr *err);
+void zhfts__plan_free(zplan *p);
+void zhfts__check_free(zcheck *c);
+void zhfts__zqnode_free(zqnode *n);
+/* Section paths (cached on the handle): those whose units contain `units`.
+ * Like zhfts__plan(), it runs inside a read (zhfts__read) and may return
+ * ZX_EMODIFIED. */
+int zhfts__sections_matching(zhfts_db *db, const char *units, char ***terms, size_t *n);
+void zhfts__sections_free(zhfts_db *db);
+
+/* ---- verify.c: does a candidate match? ----------------------------------- */
+typedef struct zcandidate {
+	const char *doc; size_t doc_len;
+	const zrecord *rec;
+	/* scratch, reused */
+	zunits units;
+	zbuf text, section, norm, sortable;
+} zcandidate;
+
+/* Prepares a candidate for checks (its text as units, its section term). */
+int zhfts__candidate_load(zhfts_db *db, zcandidate *c, const char *doc, size_t doc_len,
+                          const zrecord *rec);
+bool zhfts__check(zhfts_db *db, const zcheck *k, zcandidate *c);
+void zhfts__candidate_free(zcandidate *c);
+
+/* ---- highlight.c: match spans and snippets ------------------------------- */
 typedef struct zspans {
 	zhfts_span *items;
 	size_t n, cap;
 } zspans;
 
-int zhfts__find_spans(struct zhfts_tokenizer *tok, const zquery *q, const char *text, size_t len,
-                      zunits *scratch, zspans *out);
+int zhfts__find_spans(struct zhfts_tokenizer *tok, const zkeyword *kw, size_t nkw, const char *text,
+                      size_t len, zunits *scratch, zspans *out);
 int zhfts__make_snippet(zbuf *out, const char *text, size_t len, const zspans *spans,
                         const char *open, const char *close, size_t context_chars);
 
-/* ---- search.c --------------------------------------------------------------*/
-void zhfts__sections_free(zhfts_db *db);
+/* ---- facets.c: counting values -------------------------------------------- */
+typedef struct zfacet_counter zfacet_counter;
+zfacet_counter *zhfts__facet_counter_new(void);
+void zhfts__facet_counter_free(zfacet_counter *c);
+/* Adds n paragraphs with the value v (a sortable form, or a document id). */
+int zhfts__facet_count(zfacet_counter *c, const char *v, size_t len, uint64_t n);
+/* The counts as a facet (doc: the values are document ids). */
+int zhfts__facet_finish(zfacet_counter *c, const char *name, bool doc, size_t limit, zhfts_facet *out);
+
+/* ---- results.c ------------------------------------------------------------ */
+typedef struct zitem {
+	uint32_t docid;
+	int tier;
+	double score;
+} zitem;
+
+typedef struct zhit_slot {
+	zhfts_hit hit;
+	bool loaded, spans_done, gone;
+	char *data;              /* the record's bytes, when read */
+	size_t data_len;
+	zhfts_field *fields;
+} zhit_slot;
+
 struct zhfts_results {
-	zhfts_hit *hits;
-	size_t n, cap;
+	zhfts_db *db;            /* borrowed */
+	uint64_t generation;     /* of the read the items come from */
+	zitem *items;
+	size_t n;
+	zhit_slot *slots;        /* one per item */
+	size_t first_rank;       /* rank of items[0] - 1 */
 	uint64_t estimate, lower, upper;
-	/* backing storage */
-	char **strings;
-	size_t nstrings, strcap;
-	zhfts_span **spans;
+	zkeyword *kw;            /* highlight keys (a copy) */
+	size_t nkw;
+	zhfts_facet *facets;
+	size_t nfacets;
+	zerr err;
+	zunits units;            /* scratch */
+	zspans spans;
 };
+
+/* New results over items (taken). */
+int zhfts__results_new(zhfts_results **out, zhfts_db *db, zitem *items, size_t n, size_t first_rank,
+                       const zplan *plan);
+/* Gives hit i its record (data taken) before anyone asks. */
+void zhfts__results_prime(zhfts_results *r, size_t i, char *data, size_t len, const char *doc,
+                          size_t doc_len);
+/* zhfts_db_search(): spans and a snippet kept in hit i. */
+int zhfts__results_keep_snippet(zhfts_results *r, size_t i, const zhfts_snippet_options *o);
 
 #endif

@@ -16,7 +16,7 @@ pc=$(find "$tmp/root" -name zhfts.pc | head -1)
 [ -n "$pc" ] || { echo "no zhfts.pc installed"; exit 1; }
 lib=$(find "$tmp/root" -name 'libzhfts.so.*.*' | head -1)
 soname=$(objdump -p "$lib" | awk '/SONAME/ {print $2}')
-[ "$soname" = "libzhfts.so.0" ] || { echo "unexpected soname '$soname'"; exit 1; }
+[ "$soname" = "libzhfts.so.1" ] || { echo "unexpected soname '$soname'"; exit 1; }
 cat >"$tmp/prog.c" <<'C'
 #include <zhfts.h>
 #include <stdio.h>

@@ -64,12 +64,12 @@ static void test_add_replace_delete(void)
 	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
 	add(db, "a.txt", "甲乙丙\n\n丁戊己\n\n庚辛壬");
 	add(db, "b.txt", "科学城北区\n\n海淀");
-	zhfts_stats st;
+	zhfts_stats st = ZHFTS_STATS_INIT;
 	TU_OK(db, zhfts_db_stats(db, 0, &st));
 	CU_ASSERT(st.documents == 2 && st.paragraphs == 5);
 	CU_ASSERT_EQUAL(count_hits(db, "丁戊"), 1);
 	/* Replacing removes every old paragraph. */
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), NULL, &info));
 	CU_ASSERT(info.paragraphs == 1 && info.replaced == 3);
 	CU_ASSERT_STRING_EQUAL(info.encoding, "UTF-8");
@@ -160,7 +160,7 @@ static void test_gbk_document(void)
 	UErrorCode e = U_ZERO_ERROR;
 	int32_t gl = ucnv_convert("GB18030", "UTF-8", g, sizeof g, u, (int32_t)strlen(u), &e);
 	CU_ASSERT_FATAL(U_SUCCESS(e));
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	TU_OK(db, zhfts_db_add_document(db, "gbk.txt", g, (size_t)gl, NULL, &info));
 	CU_ASSERT(strstr(info.encoding, "GB") != NULL);
 	zhfts_results *r;
@@ -249,7 +249,7 @@ static void test_settings(void)
 	db = open_db(ZHFTS_OPEN_CREATE, NULL);
 	zhfts_doc_options d = ZHFTS_DOC_OPTIONS_INIT;
 	d.flags = ZHFTS_DOC_LINES;
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	TU_OK(db, zhfts_db_add_document(db, "lines", "一\n二\n\n三", strlen("一\n二\n\n三"), &d, &info));
 	CU_ASSERT_EQUAL(info.paragraphs, 3);
 	TU_OK(db, zhfts_db_add_document(db, "blank", "一\n二\n\n三", strlen("一\n二\n\n三"), NULL, &info));
@@ -263,7 +263,8 @@ static void test_foreign_and_future_databases(void)
 	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
 	add(db, "x", "内容");
 	zerr e;
-	CU_ASSERT_FATAL(zx_metadata_set(db->x, "zhfts.settings", "format=999 normalize=1", &e) == 0);
+	const char *future = "format=999 normalize=1";
+	CU_ASSERT_FATAL(zx_metadata_set(db->x, "zhfts.settings", future, strlen(future), &e) == 0);
 	TU_OK(db, zhfts_db_close(db));
 	char *err = NULL;
 	CU_ASSERT_EQUAL(zhfts_db_open(&db, dir, ZHFTS_OPEN_READONLY, NULL, &err), ZHFTS_EVERSION);
@@ -338,7 +339,7 @@ static void test_merge(void)
 	CU_ASSERT_EQUAL_FATAL(zhfts_db_merge(saved, srcs, 2, &err), ZHFTS_OK);
 	dir = saved;
 	db = open_db(ZHFTS_OPEN_READONLY, NULL);
-	zhfts_stats st;
+	zhfts_stats st = ZHFTS_STATS_INIT;
 	TU_OK(db, zhfts_db_stats(db, 0, &st));
 	CU_ASSERT(st.documents == 3 && st.paragraphs == 6);
 	CU_ASSERT_EQUAL(count_hits(db, "科学城"), 2);

@@ -466,6 +466,8 @@ static void test_unspaced_runs(void)
 			if (w)
 				CU_ASSERT(!seen_partial); /* no whole-run hit after a partial one */
 			seen_partial = seen_partial || !w;
+			/* The tier says it: 2 for the whole run, 1 for its keywords. */
+			CU_ASSERT_EQUAL(hit->tier, w ? 2 : 1);
 		}
 		for (size_t j = 0; j < t.n; j++)
 			free(t.units[j]);
@@ -572,9 +574,18 @@ static void test_paging_and_totals(void)
 			CU_ASSERT(!strcmp(p->doc, a->doc) && p->para == a->para && p->nspans == 0 && !strcmp(p->snippet, ""));
 		}
 		zhfts_results_free(bare);
-		/* Scores never increase down the list. */
-		for (size_t k = 1; k < n; k++)
-			CU_ASSERT(zhfts_results_hit(all, k)->score <= zhfts_results_hit(all, k - 1)->score);
+		/* Ordered by (tier, score), then document order: scores never
+		 * increase down the list within a tier. */
+		for (size_t k = 1; k < n; k++) {
+			const zhfts_hit *a = zhfts_results_hit(all, k - 1), *b = zhfts_results_hit(all, k);
+			CU_ASSERT(b->tier <= a->tier);
+			if (b->tier == a->tier)
+				CU_ASSERT(b->score <= a->score);
+			if (b->tier == a->tier && b->score == a->score) {
+				int c = strcmp(a->doc, b->doc);
+				CU_ASSERT(c < 0 || (c == 0 && a->para < b->para));
+			}
+		}
 		zhfts_results_free(all);
 	}
 }

@@ -47,7 +47,7 @@ static void test_utf8_invalid(void)
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		CU_ASSERT_EQUAL(zhfts__utf8_check(cases[i].s, cases[i].len), cases[i].bad);
 		zdecoded d;
-		zerr err = {{0}};
+		zerr err = {0};
 		CU_ASSERT_EQUAL(zhfts__decode(&d, cases[i].s, cases[i].len, "UTF-8", false, &err), ZHFTS_EENCODING);
 		char want[64];
 		snprintf(want, sizeof want, "byte offset %zu", cases[i].bad);
@@ -127,7 +127,7 @@ static void test_utf16_bom(void)
 	/* A lone surrogate is an error with its offset. */
 	const char lone[] = {'\xff', '\xfe', 'a', 0, '\x00', '\xd8', 'b', 0};
 	zdecoded d;
-	zerr err = {{0}};
+	zerr err = {0};
 	CU_ASSERT_EQUAL(zhfts__decode(&d, lone, sizeof lone, NULL, false, &err), ZHFTS_EENCODING);
 	CU_ASSERT(strstr(err.msg, "byte offset") != NULL);
 	zhfts__decoded_free(&d);
@@ -136,7 +136,7 @@ static void test_utf16_bom(void)
 static void test_unknown_charset(void)
 {
 	zdecoded d;
-	zerr err = {{0}};
+	zerr err = {0};
 	CU_ASSERT_EQUAL(zhfts__decode(&d, "abc", 3, "NO-SUCH-CHARSET", false, &err), ZHFTS_EENCODING);
 	CU_ASSERT(strstr(err.msg, "NO-SUCH-CHARSET") != NULL);
 	zhfts__decoded_free(&d);

@@ -67,7 +67,7 @@ int cmd_stats(int argc, char **argv)
 {
 	cli_args a;
 	zhfts_db *db;
-	zhfts_stats st;
+	zhfts_stats st = ZHFTS_STATS_INIT;
 	zhfts_options set = ZHFTS_OPTIONS_INIT;
 	int rc;
 

@@ -83,7 +83,7 @@ int cmd_demo(int argc, char **argv)
 {
 	cli_args a;
 	zhfts_db *db = NULL;
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	const char *path;
 	char *data, *msg = NULL;
 	size_t len;

@@ -251,7 +251,7 @@ typedef struct totals {
 static void index_one(zhfts_db *db, const char *path, const char *id,
                       const zhfts_doc_options *dopts, totals *t)
 {
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	const char *msg;
 	char *data;
 	size_t len;

@@ -84,7 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t len = size - 1;
 
 	zdecoded d;
-	zerr err = {{0}};
+	zerr err = {0};
 	int rc = zhfts__decode(&d, doc, len, cs, lenient, &err);
 	bool valid = fz_utf8_valid(doc, len);
 	if ((!cs || !strcmp(cs, "UTF-8")) && valid && !(len >= 2 && (!memcmp(doc, "\xff\xfe", 2) ||

@@ -92,7 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	zhfts_doc_options dopt = ZHFTS_DOC_OPTIONS_INIT;
 	dopt.encoding = "UTF-8";
 	dopt.flags = valid ? 0 : ZHFTS_DOC_LENIENT;
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	rc = zhfts_db_add_document(db, "fuzz.txt", doc, size, &dopt, &info);
 	FZ_CHECK(rc == ZHFTS_OK, "add_document -> %d '%s'", rc, zhfts_db_errmsg(db));
 	rc = zhfts_db_commit(db);

@@ -147,9 +147,9 @@ static void test_no_permission(void)
 static void set_settings(const char *path, const char *value)
 {
 	zx_db *x = NULL;
-	zerr err = {{0}};
+	zerr err = {0};
 	CU_ASSERT_EQUAL_FATAL(zx_open(&x, path, ZX_OPEN, false, &err), ZHFTS_OK);
-	CU_ASSERT_EQUAL(zx_metadata_set(x, "zhfts.settings", value, &err), ZHFTS_OK);
+	CU_ASSERT_EQUAL(zx_metadata_set(x, "zhfts.settings", value, strlen(value), &err), ZHFTS_OK);
 	CU_ASSERT_EQUAL(zx_commit(x, &err), ZHFTS_OK);
 	CU_ASSERT_EQUAL(zx_close(x, &err), ZHFTS_OK);
 }
@@ -187,12 +187,13 @@ static void test_other_formats(void)
 	/* A Xapian database with documents that zhfts did not write. */
 	path = hu_tmppath("foreign");
 	zx_db *x = NULL;
-	zerr err = {{0}};
+	zerr err = {0};
 	CU_ASSERT_EQUAL_FATAL(zx_open(&x, path, ZX_CREATE, false, &err), ZHFTS_OK);
-	zx_doc *d = zx_doc_new();
+	zx_doc *d = NULL;
+	CU_ASSERT_EQUAL_FATAL(zx_doc_new(&d), ZHFTS_OK);
 	zx_doc_term(d, "hello", 5);
 	zx_doc_data(d, "not a zhfts record", 18);
-	CU_ASSERT_EQUAL(zx_add(x, d, &err), ZHFTS_OK);
+	CU_ASSERT_EQUAL(zx_add(x, d, NULL, &err), ZHFTS_OK);
 	zx_doc_free(d);
 	CU_ASSERT_EQUAL(zx_close(x, &err), ZHFTS_OK);
 	expect_status(path, ZHFTS_OPEN_READONLY, ZHFTS_ECORRUPT, path);
@@ -238,7 +239,7 @@ static int use_damaged(void *arg)
 		}
 		zhfts_results_free(res);
 	}
-	zhfts_stats st;
+	zhfts_stats st = ZHFTS_STATS_INIT;
 	rc = zhfts_db_stats(db, ZHFTS_STATS_TERMS, &st);
 	bad |= !allowed(rc);
 	for (int i = 0; i < 8; i++) {

@@ -209,7 +209,7 @@ static void test_utf16_lone_surrogates(void)
 	};
 	zhfts_db *db = mem_db();
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		zhfts_doc_info info;
+		zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 		int rc = zhfts_db_add_document(db, "u16.txt", cases[i].bytes, cases[i].len, NULL, &info);
 		const char *msg = zhfts_db_errmsg(db);
 		if (rc != ZHFTS_EENCODING || msg_byte(msg) != (long)cases[i].bad)
@@ -277,7 +277,7 @@ static void test_big_paragraph(void)
 	char *path;
 	zhfts_db *db = disk_db(&path);
 	uint64_t t0 = hu_now_ms();
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	HU_OK(db, zhfts_db_add_document(db, "big.txt", b.s, b.len, NULL, &info));
 	fprintf(stderr, "\n  %zu MB paragraph (%zu lines): indexed in %llu ms\n", mb, lines,
 	        (unsigned long long)(hu_now_ms() - t0));
@@ -305,11 +305,11 @@ static void test_200k_paragraphs(void)
 	char *path;
 	zhfts_db *db = disk_db(&path);
 	uint64_t t0 = hu_now_ms();
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	HU_OK(db, zhfts_db_add_document(db, "many.txt", b.s, b.len, NULL, &info));
 	fprintf(stderr, "\n  200,000 paragraphs: indexed in %llu ms\n", (unsigned long long)(hu_now_ms() - t0));
 	CU_ASSERT_EQUAL(info.paragraphs, n);
-	zhfts_stats st;
+	zhfts_stats st = ZHFTS_STATS_INIT;
 	HU_OK(db, zhfts_db_stats(db, 0, &st));
 	CU_ASSERT_EQUAL(st.paragraphs, n);
 	CU_ASSERT_EQUAL(st.documents, 1);
@@ -388,7 +388,7 @@ static void test_line_ends(void)
 static void test_boms(void)
 {
 	zhfts_db *db = mem_db();
-	zhfts_doc_info info;
+	zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
 	/* UTF-8 BOM: offsets count it. */
 	static const char u8[] = "\xef\xbb\xbf第一段\n\n第二段";
 	HU_OK(db, zhfts_db_add_document(db, "u8", u8, sizeof u8 - 1, NULL, &info));

@@ -1,10 +1,11 @@
 /*
- * Hits -> match spans and snippets.
+ * Highlighting, a consumer of the match: a hit's spans and snippet, made
+ * only when asked for.
  *
  * The paragraph is tokenized again (the same units as the index), and each
- * positive keyword's unit sequence is looked for in it; a match covers the
- * original bytes of its first to last unit, so offsets never drift whatever
- * normalization did.
+ * positive keyword's unit sequence (plan.c) is looked for in it; a match
+ * covers the original bytes of its first to last unit, so offsets never
+ * drift whatever normalization did.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -46,18 +47,18 @@ static bool match_at(const zunits *us, size_t i, const char *kw, size_t kwlen, s
 	return true;
 }
 
-int zhfts__find_spans(struct zhfts_tokenizer *tok, const zquery *q, const char *text, size_t len,
-                      zunits *us, zspans *out)
+int zhfts__find_spans(struct zhfts_tokenizer *tok, const zkeyword *kw, size_t nkw, const char *text,
+                      size_t len, zunits *us, zspans *out)
 {
 	out->n = 0;
-	if (!q->nkw)
+	if (!nkw)
 		return ZHFTS_OK;
 	zhfts__units_reset(us);
 	int rc = zhfts__units_fast(tok, text, len, us);
 	for (size_t i = 0; rc == ZHFTS_OK && i < us->n; i++) {
-		for (size_t k = 0; rc == ZHFTS_OK && k < q->nkw; k++) {
+		for (size_t k = 0; rc == ZHFTS_OK && k < nkw; k++) {
 			size_t n;
-			if (match_at(us, i, q->kw[k].units, q->kw[k].len, &n)) {
+			if (match_at(us, i, kw[k].units, kw[k].len, &n)) {
 				const zunit *a = &us->u[i], *b = &us->u[i + n - 1];
 				size_t end = (size_t)b->src_off + b->src_len;
 				rc = add_span(out, a->src_off, end > a->src_off ? end - a->src_off : 0);

@@ -1,0 +1,363 @@
+/*
+ * Documents as wholes: their paragraphs, the list of them, their counts.
+ *
+ * A document's paragraphs are the postings of its id term.  An id too long
+ * for a term is hashed (terms.c), and two such ids may share a term: their
+ * paragraphs are then told apart by the id each holds in ZHFTS_SLOT_DOC.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "zhfts-private.h"
+
+/* The id a Q term names (escapes undone), or NULL for a hashed one. */
+static char *id_of_term(const char *term, size_t len)
+{
+	if (zhfts__term_is_hashed(term, len))
+		return NULL;
+	size_t skip = len >= 2 && term[1] == ':' ? 2 : 1;
+	return zhfts__strndup(term + skip, len - skip);
+}
+
+static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
+
+int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n)
+{
+	zbuf term = {0};
+	*docids = NULL;
+	*n = 0;
+	int rc = zhfts__term_docid(&term, id, db->id_hash_bits);
+	rc = rc ? rc : zx_postlist(db->x, term.data, term.len, docids, n, &db->err);
+	if (rc == ZHFTS_OK && *n && zhfts__term_is_hashed(term.data, term.len)) {
+		/* Several ids may share this term: keep this one's paragraphs. */
+		size_t all = *n, m = 0, idlen = strlen(id);
+		zx_fetched *f = calloc(all, sizeof *f);
+		rc = f ? zx_fetch(db->x, *docids, all, doc_slot, 1, f, &db->err) : ZHFTS_ENOMEM;
+		for (size_t i = 0; rc == ZHFTS_OK && i < all; i++)
+			if (!f[i].missing && f[i].value_lens[0] == idlen && !memcmp(f[i].values[0], id, idlen))
+				(*docids)[m++] = (*docids)[i];
+		if (rc == ZHFTS_OK)
+			*n = m;
+		zx_fetched_free(f, all);
+		free(f);
+	}
+	zbuf_free(&term);
+	if (rc) {
+		free(*docids);
+		*docids = NULL;
+		*n = 0;
+	}
+	return rc;
+}
+
+/* ---- reading one document ------------------------------------------------------ */
+
+typedef struct getdoc {
+	const char *id;
+	uint32_t *docids;
+	size_t n;
+	zx_fetched *f;
+} getdoc;
+
+static void getdoc_clear(getdoc *g)
+{
+	zx_fetched_free(g->f, g->n);
+	free(g->f);
+	free(g->docids);
+	g->f = NULL;
+	g->docids = NULL;
+	g->n = 0;
+}
+
+static int read_document(zhfts_db *db, void *ctx)
+{
+	getdoc *g = ctx;
+	getdoc_clear(g);
+	int rc = zhfts__doc_paragraphs(db, g->id, &g->docids, &g->n);
+	if (rc == ZHFTS_OK && g->n) {
+		g->f = calloc(g->n, sizeof *g->f);
+		rc = g->f ? zx_fetch(db->x, g->docids, g->n, doc_slot, 1, g->f, &db->err) : ZHFTS_ENOMEM;
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && i < g->n; i++) {
+		zrecord r;
+		if (g->f[i].missing || zhfts__record_decode(&r, g->f[i].data, g->f[i].data_len) != ZHFTS_OK)
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
+			              "%s: unreadable paragraph record", db->path);
+		if (rc == ZX_EMODIFIED)
+			db->err.lasting = ZHFTS_ECORRUPT;
+	}
+	return rc;
+}
+
+typedef struct by_para_item {
+	uint32_t para;
+	size_t index;
+} by_para_item;
+
+static int by_para(const void *a, const void *b)
+{
+	const by_para_item *x = a, *y = b;
+	return x->para < y->para ? -1 : x->para > y->para;
+}
+
+int zhfts_db_get_document(zhfts_db *db, const char *id, zhfts_results **out)
+{
+	if (!out)
+		return ZHFTS_EINVAL;
+	*out = NULL;
+	if (!db || !id)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	getdoc g = {id, NULL, 0, NULL};
+	int rc = zhfts__read(db, read_document, &g);
+	if (rc == ZHFTS_OK && g.n == 0)
+		rc = zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);
+	by_para_item *order = rc ? NULL : calloc(g.n, sizeof *order);
+	zitem *items = rc ? NULL : calloc(g.n, sizeof *items);
+	if (rc == ZHFTS_OK && (!order || !items))
+		rc = ZHFTS_ENOMEM;
+	for (size_t i = 0; rc == ZHFTS_OK && i < g.n; i++) {
+		zrecord r;
+		zhfts__record_decode(&r, g.f[i].data, g.f[i].data_len);
+		order[i] = (by_para_item){r.para, i};
+	}
+	if (rc == ZHFTS_OK) {
+		qsort(order, g.n, sizeof *order, by_para);
+		for (size_t i = 0; i < g.n; i++)
+			items[i] = (zitem){g.docids[order[i].index], 1, 0.0};
+		rc = zhfts__results_new(out, db, items, g.n, 0, NULL);
+		items = NULL;
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && i < g.n; i++) {
+		zx_fetched *f = &g.f[order[i].index];
+		zhfts__results_prime(*out, i, f->data, f->data_len, f->values[0], f->value_lens[0]);
+		f->data = NULL;
+	}
+	if (rc == ZHFTS_OK)
+		(*out)->estimate = (*out)->lower = (*out)->upper = g.n;
+	free(items);
+	free(order);
+	getdoc_clear(&g);
+	return zhfts__db_fail(db, rc, rc == ZHFTS_ENOTFOUND ? id : NULL, NULL);
+}
+
+/* ---- listing documents ----------------------------------------------------------- */
+
+#define LIST_BATCH 256
+
+typedef struct listed {
+	char *id;
+	uint32_t paragraphs;
+} listed;
+
+typedef struct lister {
+	listed *items;
+	size_t n, cap;
+	char *after;          /* the last term read */
+	size_t after_len;
+	char *batch_last;
+	size_t batch_last_len;
+	bool done;
+	/* hashed terms met in this batch, resolved after the term iteration */
+	char **hashed;
+	size_t nhashed, hashcap;
+} lister;
+
+static void lister_clear_batch(lister *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->items[i].id);
+	l->n = 0;
+	for (size_t i = 0; i < l->nhashed; i++)
+		free(l->hashed[i]);
+	l->nhashed = 0;
+	free(l->batch_last);
+	l->batch_last = NULL;
+}
+
+static int push_listed(lister *l, char *id, uint32_t paragraphs)
+{
+	void *v = l->items;
+	if (!id || zvec_grow(&v, &l->cap, l->n + 1, sizeof *l->items)) {
+		free(id);
+		return ZHFTS_ENOMEM;
+	}
+	l->items = v;
+	l->items[l->n++] = (listed){id, paragraphs};
+	return ZHFTS_OK;
+}
+
+static int take_term(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	lister *l = ctx;
+	int rc;
+	if (zhfts__term_is_hashed(term, len)) {
+		void *v = l->hashed;
+		char *t = zhfts__strndup(term, len);
+		if (!t || zvec_grow(&v, &l->hashcap, l->nhashed + 1, sizeof *l->hashed)) {
+			free(t);
+			return ZHFTS_ENOMEM;
+		}
+		l->hashed = v;
+		l->hashed[l->nhashed++] = t;
+		rc = ZHFTS_OK;
+	} else {
+		rc = push_listed(l, id_of_term(term, len), tf);
+	}
+	if (rc)
+		return rc;
+	free(l->batch_last);
+	l->batch_last = zhfts__strndup(term, len);
+	l->batch_last_len = len;
+	if (!l->batch_last)
+		return ZHFTS_ENOMEM;
+	return l->n + l->nhashed >= LIST_BATCH ? 1 : 0;
+}
+
+static int by_id(const void *a, const void *b)
+{
+	return strcmp(((const listed *)a)->id, ((const listed *)b)->id);
+}
+
+/* The ids behind a hashed term, each with its paragraphs. */
+static int resolve_hashed(zhfts_db *db, lister *l, const char *term)
+{
+	uint32_t *docids = NULL;
+	size_t n = 0;
+	int rc = zx_postlist(db->x, term, strlen(term), &docids, &n, &db->err);
+	zx_fetched *f = rc || !n ? NULL : calloc(n, sizeof *f);
+	if (rc == ZHFTS_OK && n && !f)
+		rc = ZHFTS_ENOMEM;
+	rc = rc || !n ? rc : zx_fetch(db->x, docids, n, doc_slot, 1, f, &db->err);
+	size_t first = l->n;
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		if (f[i].missing)
+			continue;
+		size_t k = first;
+		while (k < l->n && strcmp(l->items[k].id, f[i].values[0]))
+			k++;
+		if (k < l->n)
+			l->items[k].paragraphs++;
+		else
+			rc = push_listed(l, zhfts__strndup(f[i].values[0], f[i].value_lens[0]), 1);
+	}
+	if (rc == ZHFTS_OK && l->n > first)
+		qsort(l->items + first, l->n - first, sizeof *l->items, by_id);
+	zx_fetched_free(f, n);
+	free(f);
+	free(docids);
+	return rc;
+}
+
+static int read_batch(zhfts_db *db, void *ctx)
+{
+	lister *l = ctx;
+	lister_clear_batch(l);
+	int rc = zx_allterms(db->x, "Q", 1, l->after, l->after_len, take_term, l, &db->err);
+	if (rc == ZHFTS_OK)
+		l->done = true;
+	else if (rc == 1)
+		rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < l->nhashed; i++)
+		rc = resolve_hashed(db, l, l->hashed[i]);
+	return rc;
+}
+
+int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *ctx)
+{
+	if (!db || !fn)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	lister l = {0};
+	int rc = ZHFTS_OK;
+	while (rc == ZHFTS_OK && !l.done) {
+		rc = zhfts__read(db, read_batch, &l);
+		/* Deliver outside any read: the callback may use this handle. */
+		for (size_t i = 0; rc == ZHFTS_OK && i < l.n; i++)
+			rc = fn(ctx, l.items[i].id, l.items[i].paragraphs);
+		if (rc == ZHFTS_OK && l.batch_last) {
+			free(l.after);
+			l.after = l.batch_last;
+			l.after_len = l.batch_last_len;
+			l.batch_last = NULL;
+		}
+	}
+	lister_clear_batch(&l);
+	free(l.items);
+	free(l.hashed);
+	free(l.after);
+	return rc < 0 ? zhfts__db_fail(db, rc, NULL, NULL) : rc;
+}
+
+/* ---- counting ---------------------------------------------------------------------- */
+
+static int count_term(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	(void)term, (void)len, (void)tf;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static uint64_t dir_bytes(const char *path)
+{
+	DIR *d = opendir(path);
+	if (!d)
+		return 0;
+	uint64_t total = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char p[4096];
+		struct stat st;
+		snprintf(p, sizeof p, "%s/%s", path, e->d_name);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode))
+			total += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return total;
+}
+
+typedef struct counting {
+	unsigned flags;
+	zhfts_stats *out;
+} counting;
+
+static int count_docs(void *ctx, const char *id, uint32_t paragraphs)
+{
+	(void)id, (void)paragraphs;
+	(*(uint64_t *)ctx)++;
+	return 0;
+}
+
+static int read_counts(zhfts_db *db, void *ctx)
+{
+	counting *c = ctx;
+	c->out->terms = 0;
+	int rc = zx_doccount(db->x, &c->out->paragraphs, &db->err);
+	if (rc == ZHFTS_OK && (c->flags & ZHFTS_STATS_TERMS))
+		rc = zx_allterms(db->x, "", 0, NULL, 0, count_term, &c->out->terms, &db->err);
+	return rc;
+}
+
+int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *out)
+{
+	if (!db || !out)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	if (out->version != ZHFTS_STATS_VERSION) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "zhfts_stats.version is not ZHFTS_STATS_VERSION");
+		return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, "stats");
+	}
+	zhfts_stats s = ZHFTS_STATS_INIT;
+	counting c = {flags, &s};
+	int rc = zhfts__read(db, read_counts, &c);
+	/* Documents: ids, whatever hashing shares (listing tells them apart). */
+	rc = rc ? rc : zhfts_db_foreach_document(db, count_docs, &s.documents);
+	if (rc == ZHFTS_OK && !(db->flags & ZHFTS_OPEN_INMEMORY))
+		s.disk_bytes = dir_bytes(db->path);
+	if (rc == ZHFTS_OK)
+		*out = s;
+	return zhfts__db_fail(db, rc, NULL, NULL);
+}

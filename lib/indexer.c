@@ -1,0 +1,400 @@
+/*
+ * Stage 5: a document -> Xapian documents, one per paragraph, replacing the
+ * document's earlier paragraphs atomically; and deleting documents.
+ *
+ *   bytes -> decode.c -> paragraph.c, section.c -> tokenize.c -> terms.c -> here
+ *
+ * Each paragraph gets the terms of its units (terms.c), its section path
+ * and document id as terms, its document's fields (fields.c) as terms and
+ * values, the document id in ZHFTS_SLOT_DOC, and its record (record.c) as
+ * data.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "zhfts-private.h"
+
+#define MAX_ID_BYTES 4096
+
+static int check_id(zhfts_db *db, const char *id)
+{
+	if (!id || !*id)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "a document id must not be empty");
+	size_t n = strnlen(id, MAX_ID_BYTES + 1);
+	if (n > MAX_ID_BYTES)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		                   "document id is longer than %d bytes", MAX_ID_BYTES);
+	size_t bad = zhfts__utf8_check(id, n);
+	if (bad != n)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		                   "document id is not valid UTF-8 (byte %zu)", bad);
+	return ZHFTS_OK;
+}
+
+/* The fields of one document: the caller's, then the guessed ones. */
+typedef struct docfields {
+	zhfts_field f[ZHFTS_MAX_FIELDS + 2];
+	size_t n;
+	zbuf guessed[2];
+	zbuf norm[ZHFTS_MAX_FIELDS + 2];     /* normalized values */
+	zbuf sortable[ZHFTS_MAX_FIELDS + 2];
+} docfields;
+
+static void docfields_free(docfields *df)
+{
+	for (size_t i = 0; i < 2; i++)
+		zbuf_free(&df->guessed[i]);
+	for (size_t i = 0; i < ZHFTS_MAX_FIELDS + 2; i++) {
+		zbuf_free(&df->norm[i]);
+		zbuf_free(&df->sortable[i]);
+	}
+}
+
+static int field_error(zhfts_db *db, const char *name, const char *fmt, const char *what)
+{
+	zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, fmt, what);
+	return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, name);
+}
+
+static int check_fields(zhfts_db *db, const zhfts_doc_options *o, docfields *df)
+{
+	const zhfts_field *f = o && o->version >= 2 ? o->fields : NULL;
+	size_t n = o && o->version >= 2 ? o->nfields : 0;
+	if (n && !f)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "%zu fields but no array", n);
+	if (n > ZHFTS_MAX_FIELDS)
+		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		                   "%zu fields; a document may have at most %d", n, ZHFTS_MAX_FIELDS);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = f[i].name, *v = f[i].value;
+		if (!name || !zhfts__field_name_ok(name, strnlen(name, ZHFTS_MAX_FIELD_NAME + 1)))
+			return field_error(db, name, "field name '%s' is not 1 to 32 of a-z, 0-9 and _ starting with "
+			                             "a letter, or is reserved (doc, section)",
+			                   name ? name : "(null)");
+		if (!v)
+			return field_error(db, name, "field '%s' has no value", name);
+		size_t vl = strnlen(v, ZHFTS_MAX_FIELD_VALUE + 1);
+		if (vl == 0 || vl > ZHFTS_MAX_FIELD_VALUE)
+			return field_error(db, name, "field '%s' must have a value of 1 to 1024 bytes", name);
+		if (zhfts__utf8_check(v, vl) != vl)
+			return field_error(db, name, "field '%s' is not valid UTF-8", name);
+		for (size_t k = 0; k < i; k++)
+			if (!strcmp(f[k].name, name))
+				return field_error(db, name, "field '%s' is given twice", name);
+		df->f[df->n++] = f[i];
+	}
+	return ZHFTS_OK;
+}
+
+static bool has_field(const docfields *df, const char *name)
+{
+	for (size_t i = 0; i < df->n; i++)
+		if (!strcmp(df->f[i].name, name))
+			return true;
+	return false;
+}
+
+static int guess_fields(docfields *df, const zdecoded *d)
+{
+	static const char *const names[2] = {"title", "date"};
+	for (int k = 0; k < 2; k++) {
+		if (has_field(df, names[k]))
+			continue;
+		bool found = false;
+		int rc = k == 0 ? zhfts__guess_title(d->text, d->len, &df->guessed[k], &found)
+		                : zhfts__guess_date(d->text, d->len, &df->guessed[k], &found);
+		if (rc)
+			return rc;
+		if (found && df->guessed[k].len <= ZHFTS_MAX_FIELD_VALUE)
+			df->f[df->n++] = (zhfts_field){names[k], df->guessed[k].data};
+	}
+	return ZHFTS_OK;
+}
+
+static int normalize_fields(zhfts_db *db, docfields *df)
+{
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < df->n; i++) {
+		rc = zhfts__field_normalize(&db->tok, df->f[i].value, strlen(df->f[i].value), &df->norm[i]);
+		rc = rc ? rc : zhfts__field_sortable(df->norm[i].data, df->norm[i].len, &df->sortable[i]);
+	}
+	return rc;
+}
+
+/* Adds the unigram and bigram terms of a paragraph's units. */
+static int add_units(zx_doc *xd, zbuf *term, const zunits *us)
+{
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; i < us->n && rc == ZHFTS_OK; i++) {
+		rc = zhfts__term_unigram(term, us, i);
+		rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
+		if (rc == ZHFTS_OK && i + 1 < us->n) {
+			rc = zhfts__term_bigram(term, us, i);
+			rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
+		}
+	}
+	return rc;
+}
+
+typedef struct docctx {
+	const char *id;
+	const zbuf *idterm;
+	const docfields *df;
+	zbuf term, data;
+} docctx;
+
+static int build_paragraph(zhfts_db *db, zx_doc *xd, const zrecord *r, docctx *c)
+{
+	zunits *us = &db->units;
+	zhfts__units_reset(us);
+	int rc = zhfts__units(&db->tok, r->text, r->text_len, us);
+	rc = rc ? rc : add_units(xd, &c->term, us);
+	for (size_t t = 0; rc == ZHFTS_OK && t < us->ntok; t++) {
+		if (us->tok[t].kind == ZHFTS_TOKEN_HAN && us->tok[t].nunits >= 2) {
+			rc = zhfts__term_word(&c->term, us, t);
+			rc = rc ? rc : zx_doc_term(xd, c->term.data, c->term.len);
+		}
+	}
+	if (rc == ZHFTS_OK && r->section_len) {
+		rc = zhfts__term_section(&c->term, r->section, r->section_len);
+		rc = rc ? rc : zx_doc_term(xd, c->term.data, c->term.len);
+	}
+	rc = rc ? rc : zx_doc_term(xd, c->idterm->data, c->idterm->len);
+	rc = rc ? rc : zx_doc_value(xd, ZHFTS_SLOT_DOC, c->id, strlen(c->id));
+	const docfields *df = c->df;
+	for (size_t i = 0; rc == ZHFTS_OK && i < df->n; i++) {
+		const char *name = df->f[i].name;
+		rc = zhfts__term_field(&c->term, name, df->norm[i].data, df->norm[i].len);
+		rc = rc ? rc : zx_doc_term(xd, c->term.data, c->term.len);
+		rc = rc ? rc : zx_doc_value(xd, zhfts__field_slot(name, strlen(name)), df->sortable[i].data,
+		                            df->sortable[i].len);
+	}
+	rc = rc ? rc : zhfts__record_encode(&c->data, r, df->f, df->n);
+	rc = rc ? rc : zx_doc_data(xd, c->data.data, c->data.len);
+	return rc;
+}
+
+typedef struct built {
+	zx_doc **docs;
+	size_t n, cap;
+} built;
+
+static void built_free(built *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		zx_doc_free(b->docs[i]);
+	free(b->docs);
+}
+
+/* Turns a decoded document into Xapian documents, touching no database. */
+static int build_document(zhfts_db *db, const zdecoded *d, int mode, docctx *c, built *out)
+{
+	zparas ps;
+	int rc = zhfts__split_paragraphs(&ps, d->text, d->len, mode);
+	if (rc)
+		return zerr_set(&db->err, rc, "%s: out of memory splitting paragraphs", c->id);
+	rc = zhfts__assign_sections(&ps, d->text);
+	for (size_t i = 0; rc == ZHFTS_OK && i < ps.n; i++) {
+		const zpara *p = &ps.items[i];
+		uint64_t off = zhfts__decoded_orig(d, p->start);
+		zrecord r = {0};
+		r.para = p->number;
+		r.offset = off;
+		r.length = zhfts__decoded_orig(d, p->end) - off;
+		r.section = p->section;
+		r.section_len = strlen(p->section);
+		r.text = d->text + p->start;
+		r.text_len = p->end - p->start;
+		void *v = out->docs;
+		rc = zvec_grow(&v, &out->cap, out->n + 1, sizeof(zx_doc *));
+		out->docs = v;
+		zx_doc *xd = NULL;
+		rc = rc ? rc : zx_doc_new(&xd);
+		if (rc)
+			break;
+		out->docs[out->n++] = xd;
+		rc = build_paragraph(db, xd, &r, c);
+		if (rc && !db->err.msg[0])
+			zerr_set(&db->err, rc, "%s: paragraph %u: %s", c->id, p->number, zhfts_strerror(rc));
+	}
+	zhfts__paras_free(&ps);
+	if (rc && !db->err.msg[0])
+		zerr_set(&db->err, rc, "%s: %s", c->id, zhfts_strerror(rc));
+	return rc;
+}
+
+/* A failure of the database while writing: back to the last commit. */
+static int lost(zhfts_db *db, int rc, const char *id, const char *what)
+{
+	char why[sizeof db->err.msg];
+	snprintf(why, sizeof why, "%s", db->err.msg);
+	uint64_t earlier = db->pending_docs;
+	zhfts__discard_pending(db);
+	db->error.lost = earlier;
+	zerr_set(&db->err, rc, "%s: %s: %.300s; the database is back at its last commit (%llu earlier "
+	                       "document%s since then discarded)",
+	         id, what, why, (unsigned long long)earlier, earlier == 1 ? "" : "s");
+	return zhfts__db_fail(db, rc, id, NULL);
+}
+
+/* Removes the paragraphs of an earlier version; returns how many. */
+static int remove_old(zhfts_db *db, const char *id, uint32_t *removed)
+{
+	uint32_t *docids = NULL;
+	size_t n = 0;
+	*removed = 0;
+	int rc = zhfts__doc_paragraphs(db, id, &docids, &n);
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
+		rc = zx_delete_docid(db->x, docids[i], &db->err);
+	free(docids);
+	if (rc == ZHFTS_OK)
+		*removed = (uint32_t)n;
+	return rc;
+}
+
+/* Replaces the document's paragraphs in one transaction. */
+static int apply(zhfts_db *db, const char *id, const built *b, const docfields *df, uint32_t *replaced)
+{
+	/* New field names first, outside the transaction: a clash of two names
+	 * is bad input and must leave the pending documents alone. */
+	int rc = zhfts__fields_register(db, df->f, df->n);
+	if (rc == ZHFTS_EINVAL)
+		return zhfts__db_fail(db, rc, id, NULL);
+	if (rc)
+		return lost(db, rc, id, "recording field names failed");
+	rc = zx_txn_begin(db->x, &db->err);
+	rc = rc ? rc : remove_old(db, id, replaced);
+	for (size_t i = 0; rc == ZHFTS_OK && i < b->n; i++)
+		rc = zx_add(db->x, b->docs[i], NULL, &db->err);
+	rc = rc ? rc : zx_txn_commit(db->x, &db->err);
+	if (rc) {
+		zerr tmp;
+		zx_txn_cancel(db->x, &tmp);
+		return lost(db, rc, id, "writing failed");
+	}
+	return ZHFTS_OK;
+}
+
+int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t len,
+                          const zhfts_doc_options *opts, zhfts_doc_info *info)
+{
+	if (!db)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	if (info && info->version != ZHFTS_DOC_INFO_VERSION) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		            "zhfts_doc_info.version is not ZHFTS_DOC_INFO_VERSION");
+		return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, "info");
+	}
+	int rc = zhfts__need_writable(db);
+	rc = rc ? rc : check_id(db, id);
+	if (rc)
+		return zhfts__db_fail(db, rc, rc == ZHFTS_EINVAL ? NULL : id, NULL);
+	if (!data && len) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "%s: NULL data with length %zu", id, len);
+		return zhfts__db_fail(db, ZHFTS_EINVAL, id, NULL);
+	}
+	if (opts && (opts->version < 1 || opts->version > ZHFTS_DOC_OPTIONS_VERSION)) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+		            "zhfts_doc_options.version is not ZHFTS_DOC_OPTIONS_VERSION");
+		return zhfts__db_fail(db, ZHFTS_EINVAL, id, "opts");
+	}
+	docfields *df = calloc(1, sizeof *df);
+	if (!df)
+		return zhfts__db_fail(db, ZHFTS_ENOMEM, id, NULL);
+	rc = check_fields(db, opts, df);
+	if (rc) {
+		docfields_free(df);
+		free(df);
+		return zhfts__db_fail(db, rc, id, NULL);
+	}
+	zdecoded d;
+	zerr derr = {{0}, 0, 0, -1};
+	rc = zhfts__decode(&d, data ? data : "", len, opts ? opts->encoding : NULL,
+	                   opts && (opts->flags & ZHFTS_DOC_LENIENT), &derr);
+	if (rc) {
+		zhfts__decoded_free(&d);
+		docfields_free(df);
+		free(df);
+		zerr_set_at(&db->err, rc, derr.where ? derr.where : ZHFTS_WHERE_DOCUMENT, derr.offset, "%s: %s", id,
+		            derr.msg);
+		return zhfts__db_fail(db, rc, id, NULL);
+	}
+	if (!(opts && (opts->flags & ZHFTS_DOC_NO_GUESS)))
+		rc = guess_fields(df, &d);
+	rc = rc ? rc : normalize_fields(db, df);
+	zbuf idterm = {0};
+	built b = {0};
+	uint32_t replaced = 0;
+	rc = rc ? rc : zhfts__term_docid(&idterm, id, db->id_hash_bits);
+	int mode = opts && (opts->flags & ZHFTS_DOC_LINES) ? ZHFTS_PARAGRAPH_LINE : db->settings.paragraph_mode;
+	docctx c = {id, &idterm, df, {0}, {0}};
+	if (rc == ZHFTS_OK && (rc = build_document(db, &d, mode, &c, &b)) != ZHFTS_OK)
+		rc = zhfts__db_fail(db, rc, id, NULL); /* nothing was written */
+	else if (rc == ZHFTS_OK)
+		rc = apply(db, id, &b, df, &replaced);
+	else
+		rc = zhfts__db_fail(db, rc, id, NULL);
+	zbuf_free(&c.term);
+	zbuf_free(&c.data);
+	built_free(&b);
+	zbuf_free(&idterm);
+	docfields_free(df);
+	free(df);
+	snprintf(db->encoding, sizeof db->encoding, "%s", d.encoding);
+	zhfts__decoded_free(&d);
+	if (rc)
+		return rc;
+	db->pending_docs++;
+	db->pending_bytes += len;
+	bool committed = false;
+	if (db->pending_bytes >= db->auto_commit_bytes) {
+		uint64_t earlier = db->pending_docs - 1;
+		rc = zhfts__commit(db);
+		if (rc) {
+			/* The commit failed: nothing since the last one survives, this
+			 * document included. */
+			db->pending_docs = earlier;
+			return lost(db, rc, id, "committing failed");
+		}
+		committed = true;
+	}
+	if (info) {
+		info->paragraphs = (uint32_t)b.n;
+		info->replaced = replaced;
+		info->encoding = db->encoding;
+		info->committed = committed;
+	}
+	return ZHFTS_OK;
+}
+
+int zhfts_db_delete_document(zhfts_db *db, const char *id)
+{
+	if (!db)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	int rc = zhfts__need_writable(db);
+	rc = rc ? rc : check_id(db, id);
+	if (rc)
+		return zhfts__db_fail(db, rc, NULL, NULL);
+	uint32_t *docids = NULL;
+	size_t n = 0;
+	rc = zhfts__doc_paragraphs(db, id, &docids, &n);
+	if (rc == ZHFTS_OK && n == 0) {
+		zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);
+		return zhfts__db_fail(db, ZHFTS_ENOTFOUND, id, NULL);
+	}
+	rc = rc ? rc : zx_txn_begin(db->x, &db->err);
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
+		rc = zx_delete_docid(db->x, docids[i], &db->err);
+	rc = rc ? rc : zx_txn_commit(db->x, &db->err);
+	free(docids);
+	if (rc) {
+		zerr tmp;
+		zx_txn_cancel(db->x, &tmp);
+		return lost(db, rc, id, "deleting failed");
+	}
+	db->pending_docs++;
+	return ZHFTS_OK;
+}

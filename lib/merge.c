@@ -1,0 +1,139 @@
+/*
+ * Merging databases into one: Xapian's compaction over several sources, once
+ * zhfts has checked that they agree on their settings and share no document.
+ */
+#define _XOPEN_SOURCE 700 /* nftw */
+#include <errno.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zhfts-private.h"
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+typedef struct dup_ctx {
+	zhfts_db **dbs;
+	size_t n, self;
+	const char *const *paths;
+	zerr *err;
+} dup_ctx;
+
+/* Fails if a source's document id term is also in a later source.  (It
+ * runs inside the listing of source `self` and reads only the others.) */
+static int check_unique(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	dup_ctx *d = ctx;
+	(void)tf;
+	for (size_t k = d->self + 1; k < d->n; k++) {
+		uint64_t n = 0;
+		int rc = zx_termfreq(d->dbs[k]->x, term, len, &n, d->err);
+		if (rc)
+			return rc;
+		if (n)
+			return zerr_set(d->err, ZHFTS_EINVAL, "document %.*s is in both %s and %s", (int)(len - 1), term + 1,
+			                d->paths[d->self], d->paths[k]);
+	}
+	return ZHFTS_OK;
+}
+
+static int merge_fields(zhfts_db **dbs, size_t n, zbuf *names, zerr *err)
+{
+	/* The merged database knows every field name a source knows. */
+	names->len = 0;
+	int rc = zbuf_reserve(names, 0);
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		for (size_t k = 0; rc == ZHFTS_OK && k < dbs[i]->nfields; k++) {
+			const char *nm = dbs[i]->fields[k].name;
+			size_t nl = strlen(nm);
+			bool have = false;
+			for (const char *p = names->data; *p && !have;) {
+				size_t l = strcspn(p, " ");
+				have = l == nl && !memcmp(p, nm, nl);
+				p += l;
+				while (*p == ' ')
+					p++;
+			}
+			if (!have && ((names->len && zbuf_addc(names, ' ')) || zbuf_adds(names, nm)))
+				rc = ZHFTS_ENOMEM;
+		}
+	}
+	if (rc)
+		zerr_set(err, rc, "out of memory merging field names");
+	return rc;
+}
+
+int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources, char **errmsg)
+{
+	zerr err = {{0}, 0, 0, -1};
+	int rc = ZHFTS_OK;
+	struct stat st;
+	if (errmsg)
+		*errmsg = NULL;
+	if (!dest || !*dest || !sources || !nsources)
+		rc = zerr_set(&err, ZHFTS_EINVAL, "merge needs a destination and at least one source");
+	else if (stat(dest, &st) == 0)
+		rc = zerr_set(&err, ZHFTS_EINVAL, "%s exists already: merge writes a new database", dest);
+	zhfts_db **dbs = rc ? NULL : calloc(nsources, sizeof *dbs);
+	if (!rc && !dbs)
+		rc = ZHFTS_ENOMEM;
+	char first[256] = "";
+	for (size_t i = 0; rc == ZHFTS_OK && i < nsources; i++) {
+		char *msg = NULL, *stored = NULL;
+		rc = sources[i] ? zhfts_db_open(&dbs[i], sources[i], ZHFTS_OPEN_READONLY, NULL, &msg) : ZHFTS_EINVAL;
+		if (rc) {
+			zerr_set(&err, rc, "%s", msg ? msg : "NULL source");
+			zhfts_free(msg);
+			break;
+		}
+		rc = zx_metadata_get(dbs[i]->x, ZHFTS_SETTINGS_KEY, &stored, &err);
+		if (rc == ZHFTS_OK && i == 0)
+			snprintf(first, sizeof first, "%s", stored);
+		else if (rc == ZHFTS_OK && strcmp(first, stored))
+			rc = zerr_set(&err, ZHFTS_ESETTINGS, "%s was built with '%s', %s with '%s'", sources[0], first,
+			              sources[i], stored);
+		free(stored);
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && i + 1 < nsources; i++) {
+		dup_ctx d = {dbs, nsources, i, sources, &err};
+		rc = zx_allterms(dbs[i]->x, "Q", 1, NULL, 0, check_unique, &d, &err);
+	}
+	zbuf names = {0};
+	rc = rc ? rc : merge_fields(dbs, nsources, &names, &err);
+	for (size_t i = 0; dbs && i < nsources; i++)
+		zhfts_db_close(dbs[i]);
+	free(dbs);
+	/* Compact next to dest and rename, so that a failure (disk full) never
+	 * leaves a half-written database at dest. */
+	zbuf tmp = {0};
+	if (rc == ZHFTS_OK && zbuf_printf(&tmp, "%s.merging-%ld", dest, (long)getpid()))
+		rc = ZHFTS_ENOMEM;
+	if (rc == ZHFTS_OK)
+		rc = zx_compact(tmp.data, sources, nsources, &err);
+	if (rc == ZHFTS_OK && nsources > 1) {
+		/* The first source's metadata is what compaction keeps: give the
+		 * result every source's field names. */
+		zx_db *x = NULL;
+		rc = zx_open(&x, tmp.data, ZX_OPEN, ZX_NO_SYNC, &err);
+		rc = rc ? rc : zx_metadata_set(x, ZHFTS_FIELDS_KEY, names.data, names.len, &err);
+		int rc2 = x ? zx_close(x, &err) : ZHFTS_OK;
+		rc = rc ? rc : rc2;
+	}
+	if (rc == ZHFTS_OK && rename(tmp.data, dest) != 0)
+		rc = zerr_set(&err, ZHFTS_EIO, "%s: cannot rename the merged database into place: %s", dest,
+		              strerror(errno));
+	if (rc && tmp.data)
+		nftw(tmp.data, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+	zbuf_free(&tmp);
+	zbuf_free(&names);
+	if (rc && errmsg)
+		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
+	return rc;
+}
