@@ -232,8 +232,8 @@ typedef struct zhfts_error {
 	int64_t offset;        /**< byte offset (see `where`), or -1 */
 	const char *doc;       /**< the document id concerned, or NULL */
 	const char *field;     /**< the field or option concerned, or NULL */
-	uint64_t lost;         /**< documents added since the last commit that this failure
-	                            discarded (see zhfts_db_add_document()) */
+	uint64_t lost;         /**< documents added or deleted by earlier calls since the last
+	                            commit that this failure discarded (see zhfts_db_add_document()) */
 } zhfts_error;
 
 /** The detail of the handle's last call; never NULL (also for a NULL handle). */
@@ -305,10 +305,11 @@ typedef struct zhfts_doc_info {
  *   every earlier uncommitted document is still pending;
  * - any other failure (the database failed: ZHFTS_EIO, ZHFTS_ENOMEM,
  *   ZHFTS_ERROR...) leaves the database as it was at the last successful
- *   commit: this document and every one added since that commit are
- *   discarded, and zhfts_db_error()->lost says how many documents that was.
- *   This includes the commit that auto_commit_bytes triggers at the end of a
- *   call: when it fails, the call fails.
+ *   commit: this document and every change since that commit are
+ *   discarded, and zhfts_db_error()->lost says how many earlier documents
+ *   (added or deleted by earlier calls) that was.  This includes the commit
+ *   that auto_commit_bytes triggers at the end of a call: when it fails, the
+ *   call fails.
  * So after ZHFTS_OK every document added since the last commit is pending,
  * and after any failure the caller knows exactly which documents to add again.
  *
@@ -469,8 +470,9 @@ typedef struct zhfts_search_options {
 	const char *sort;        /**< NULL or "relevance": tier, score, then document order;
 	                              "doc": document id, then paragraph number;
 	                              "FIELD" / "-FIELD": by a field, ascending / descending (numbers
-	                              before text, numbers numerically; paragraphs without the field
-	                              last), relevance breaking ties */
+	                              before text, numbers numerically; a paragraph without the field
+	                              counts as lowest: first ascending, last descending), relevance
+	                              (tier, score), then document order breaking ties */
 	const char *const *facets; /**< field names to count over every match ("doc": per document) */
 	size_t nfacets;
 	size_t facet_limit;      /**< values kept per facet, the most frequent first (0: all) */

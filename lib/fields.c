@@ -112,12 +112,17 @@ int zhfts__field_display(const char *s, size_t len, zbuf *out)
 	out->len = 0;
 	if (len >= 1 && s[0] == 'N') {
 		double d = zx_sortable_unserialise(s + 1, len - 1);
-		char buf[40];
-		/* The shortest decimal that reads back as the same number. */
-		for (int prec = 1; prec <= 17; prec++) {
-			snprintf(buf, sizeof buf, "%.*g", prec, d);
-			if (strtod(buf, NULL) == d)
-				break;
+		char buf[400];
+		if (d == floor(d) && fabs(d) < 1e15) {
+			snprintf(buf, sizeof buf, "%.0f", d);
+		} else {
+			/* The shortest decimal that reads back as the same number,
+			 * without an exponent (values were written without one). */
+			for (int prec = 1; prec <= 17; prec++) {
+				snprintf(buf, sizeof buf, "%.*f", prec, d);
+				if (strtod(buf, NULL) == d)
+					break;
+			}
 		}
 		return zbuf_adds(out, buf) ? ZHFTS_ENOMEM : ZHFTS_OK;
 	}
