@@ -450,7 +450,8 @@ typedef struct zhfts_hit {
 	                           keywords (`中关村科学城建设`) that this paragraph holds whole;
 	                           1 for every hit of a query without such runs.  Higher tiers
 	                           come first. */
-	const zhfts_field *fields; /**< the document's fields, as given (or guessed) */
+	const zhfts_field *fields; /**< the document's fields: those given, in their order, then any
+	                                guessed (title, date) */
 	size_t nfields;
 } zhfts_hit;
 

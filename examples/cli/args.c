@@ -25,6 +25,10 @@ static const struct option {
 	{"colour", OPT_COLOR, true},
 	{"no-traditional", OPT_NO_TRADITIONAL, false},
 	{"jobs", OPT_JOBS, true},
+	{"field", OPT_FIELD, true},
+	{"sort", OPT_SORT, true},
+	{"facet", OPT_FACET, true},
+	{"lenient", OPT_LENIENT, false},
 };
 
 static int parse_count(const char *cmd, const char *name, const char *v, size_t *out)
@@ -42,9 +46,35 @@ static int parse_count(const char *cmd, const char *name, const char *v, size_t 
 	return 0;
 }
 
-static int set_value(const char *cmd, const struct option *o, const char *v, cli_args *a)
+/* --field NAME=VALUE: the name is cut off in place (argv is ours). */
+static int add_field(const char *cmd, char *v, cli_args *a)
+{
+	char *eq = strchr(v, '=');
+	if (!eq || eq == v || !eq[1]) {
+		cli_error("%s: --field wants NAME=VALUE, not '%s'", cmd, v);
+		return EXIT_TROUBLE;
+	}
+	if (a->nfields == CLI_MAX_REPEATS) {
+		cli_error("%s: at most %d --field options", cmd, CLI_MAX_REPEATS);
+		return EXIT_TROUBLE;
+	}
+	*eq = '\0';
+	a->fields[a->nfields++] = (zhfts_field){v, eq + 1};
+	return 0;
+}
+
+static int set_value(const char *cmd, const struct option *o, char *v, cli_args *a)
 {
 	switch (o->bit) {
+	case OPT_FIELD: return add_field(cmd, v, a);
+	case OPT_SORT: a->sort = v; return 0;
+	case OPT_FACET:
+		if (a->nfacets == CLI_MAX_REPEATS) {
+			cli_error("%s: at most %d --facet options", cmd, CLI_MAX_REPEATS);
+			return EXIT_TROUBLE;
+		}
+		a->facets[a->nfacets++] = v;
+		return 0;
 	case OPT_DB: a->db = v; return 0;
 	case OPT_ID: a->id = v; return 0;
 	case OPT_ENCODING: a->encoding = v; return 0;
@@ -85,6 +115,7 @@ static void set_flag(unsigned int bit, cli_args *a)
 	case OPT_QUIET: a->quiet = true; break;
 	case OPT_ALL: a->all = true; break;
 	case OPT_NO_TRADITIONAL: a->no_traditional = true; break;
+	case OPT_LENIENT: a->lenient = true; break;
 	}
 }
 
@@ -103,7 +134,7 @@ int cli_parse(int argc, char **argv, unsigned int allowed, cli_args *a)
 	for (int i = 1; i < argc; i++) {
 		char *arg = argv[i];
 		const struct option *o = NULL;
-		const char *eq, *value;
+		char *eq, *value;
 		size_t name_len;
 
 		if (only_positional || strncmp(arg, "--", 2) != 0) {

@@ -32,8 +32,14 @@ enum {
 	OPT_FORMAT = 1u << 8,
 	OPT_COLOR = 1u << 9,
 	OPT_NO_TRADITIONAL = 1u << 10,
-	OPT_JOBS = 1u << 11
+	OPT_JOBS = 1u << 11,
+	OPT_FIELD = 1u << 12,
+	OPT_SORT = 1u << 13,
+	OPT_FACET = 1u << 14,
+	OPT_LENIENT = 1u << 15
 };
+
+#define CLI_MAX_REPEATS 64
 
 typedef struct cli_args {
 	const char *db;        /* --db, else $ZHFTS_DB, else ./zhfts.db */
@@ -43,7 +49,12 @@ typedef struct cli_args {
 	int color;             /* CLI_COLOR_* */
 	size_t limit, offset;
 	size_t jobs;           /* --jobs, at least 1 */
-	bool lines, quiet, all, no_traditional, help;
+	bool lines, quiet, all, no_traditional, lenient, help;
+	const char *sort;      /* --sort */
+	zhfts_field fields[CLI_MAX_REPEATS]; /* --field NAME=VALUE (values point into argv) */
+	size_t nfields;
+	const char *facets[CLI_MAX_REPEATS]; /* --facet NAME */
+	size_t nfacets;
 	char **pos;            /* positional arguments (argv, compacted in place) */
 	int npos;
 } cli_args;

@@ -15,8 +15,9 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: zhfts index [--db DIR] [--id ID] [--encoding NAME] [--lines]\n"
-	"                   [--no-traditional] [--quiet] [--jobs N] FILE|DIR...\n"
+	"usage: zhfts index [--db DIR] [--id ID] [--encoding NAME] [--lenient] [--lines]\n"
+	"                   [--field NAME=VALUE]... [--no-traditional] [--quiet] [--jobs N]\n"
+	"                   FILE|DIR...\n"
 	"\n"
 	"Indexes each file as one document, replacing an earlier version with the\n"
 	"same id.  Directories are walked for *.txt and *.md files.\n"
@@ -24,6 +25,10 @@ static const char usage[] =
 	"  --db DIR          the database (default: $ZHFTS_DB, else ./zhfts.db)\n"
 	"  --id ID           document id for a single FILE (default: the path as given)\n"
 	"  --encoding NAME   charset of the files, e.g. GB18030 (default: detect)\n"
+	"  --lenient         replace invalid bytes with U+FFFD instead of skipping the file\n"
+	"  --field NAME=VALUE  a field of every file indexed (repeatable): district=海淀区,\n"
+	"                    year=2020; title and date are read from a report's first lines\n"
+	"                    when not given\n"
 	"  --lines           every non-blank line is a paragraph (new databases only)\n"
 	"  --no-traditional  don't fold Traditional to Simplified (new databases only)\n"
 	"  --quiet           no progress bar and no summary line\n"
@@ -272,14 +277,18 @@ static void index_one(zhfts_db *db, const char *path, const char *id,
 		return;
 	}
 	msg = zhfts_db_errmsg(db);
+	const char *hint = rc == ZHFTS_EENCODING && !dopts->encoding && !(dopts->flags & ZHFTS_DOC_LENIENT)
+	                       ? " (name the charset with --encoding, or --lenient to replace bad bytes)"
+	                       : "";
 	if (strncmp(msg, id, strlen(id)) == 0) /* the message names the document already */
-		cli_error("%s; skipped", msg);
+		cli_error("%s; skipped%s", msg, hint);
 	else
-		cli_error("%s: %s; skipped", path, msg);
+		cli_error("%s: %s; skipped%s", path, msg, hint);
 	t->failed++;
-	/* Bad bytes or a bad id spoil one document; anything else (I/O, memory)
-	 * will spoil the next ones too. */
-	if (rc != ZHFTS_EENCODING && rc != ZHFTS_EINVAL && rc != ZHFTS_ELIMIT)
+	/* Bad bytes or a bad id spoil one document; anything else (I/O, memory,
+	 * a --field the library refuses) will spoil the next ones too. */
+	if ((rc != ZHFTS_EENCODING && rc != ZHFTS_EINVAL && rc != ZHFTS_ELIMIT) ||
+	    (rc == ZHFTS_EINVAL && zhfts_db_error(db)->field))
 		t->fatal = true;
 }
 
@@ -683,7 +692,7 @@ int cmd_index(int argc, char **argv)
 	int collect_errors = 0, rc;
 
 	if (cli_parse(argc, argv, OPT_DB | OPT_ID | OPT_ENCODING | OPT_LINES | OPT_QUIET |
-	                                  OPT_NO_TRADITIONAL | OPT_JOBS, &a) != 0)
+	                                  OPT_NO_TRADITIONAL | OPT_JOBS | OPT_FIELD | OPT_LENIENT, &a) != 0)
 		return EXIT_TROUBLE;
 	if (a.help) {
 		fputs(usage, stdout);
@@ -710,6 +719,9 @@ int cmd_index(int argc, char **argv)
 	opts.paragraph_mode = a.lines ? ZHFTS_PARAGRAPH_LINE : ZHFTS_DEFAULT;
 	opts.traditional = a.no_traditional ? ZHFTS_OFF : ZHFTS_DEFAULT;
 	dopts.encoding = a.encoding;
+	dopts.flags = a.lenient ? ZHFTS_DOC_LENIENT : 0;
+	dopts.fields = a.fields;
+	dopts.nfields = a.nfields;
 	jobs = a.jobs < files.n ? a.jobs : files.n;
 	/* Merging builds a new database: an existing one is updated in place, by
 	 * one writer, so that each re-indexed document is replaced atomically.

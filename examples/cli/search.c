@@ -9,6 +9,7 @@
 
 static const char usage[] =
 	"usage: zhfts search [--db DIR] [--limit N] [--offset K] [--all]\n"
+	"                    [--sort relevance|doc|FIELD|-FIELD] [--facet NAME]...\n"
 	"                    [--format text|json] [--color never|always|auto]\n"
 	"                    [--no-traditional] QUERY...\n"
 	"\n"
@@ -17,13 +18,21 @@ static const char usage[] =
 	"  \"科学城北\"           a phrase\n"
 	"  a OR b, a AND b, -a, NOT a, ( ... )\n"
 	"  section:任务         the paragraph's section path holds the text\n"
+	"  district:海淀区      a field of the document equals the value\n"
+	"  year:2019..2020      a field in a range (date:2020-01-01.. , year:..2019)\n"
+	"  doc:2020.txt, doc:reports/*   the document id, or its start\n"
 	"\n"
 	"  --db DIR          the database (default: $ZHFTS_DB, else ./zhfts.db)\n"
 	"  --limit N         hits to show (default 10)\n"
 	"  --offset K        skip the first K hits\n"
 	"  --all             show every hit\n"
+	"  --sort ORDER      relevance (default: tier, then score), doc (document order),\n"
+	"                    FIELD or -FIELD (by a field, ascending or descending)\n"
+	"  --facet NAME      count the matches per value of a field, or per document with\n"
+	"                    'doc' (repeatable); counted over every match\n"
 	"  --format FORMAT   text (default) or json: one object per line with rank, score,\n"
-	"                    doc, para, offset, length, section, text, snippet, spans\n"
+	"                    tier, doc, para, offset, length, section, fields, text, snippet,\n"
+	"                    spans; with --facet a last line {\"facets\": ..., \"total\": N}\n"
 	"  --color WHEN      highlight matches: never, always, auto (default: on a terminal)\n"
 	"  --no-traditional  don't fold Traditional to Simplified in the query\n"
 	"\n"
@@ -38,12 +47,21 @@ static const char usage[] =
 
 static void print_hit_json(const zhfts_hit *h)
 {
-	printf("{\"rank\":%zu,\"score\":%.6g,\"doc\":", h->rank, isfinite(h->score) ? h->score : 0.0);
+	printf("{\"rank\":%zu,\"score\":%.6g,\"tier\":%d,\"doc\":", h->rank, isfinite(h->score) ? h->score : 0.0,
+	       h->tier);
 	cli_json_string(stdout, h->doc, strlen(h->doc));
 	printf(",\"para\":%" PRIu32 ",\"offset\":%" PRIu64 ",\"length\":%" PRIu64 ",\"section\":",
 	       h->para, h->offset, h->length);
 	cli_json_string(stdout, h->section, strlen(h->section));
-	fputs(",\"text\":", stdout);
+	fputs(",\"fields\":{", stdout);
+	for (size_t i = 0; i < h->nfields; i++) {
+		if (i)
+			putchar(',');
+		cli_json_string(stdout, h->fields[i].name, strlen(h->fields[i].name));
+		putchar(':');
+		cli_json_string(stdout, h->fields[i].value, strlen(h->fields[i].value));
+	}
+	fputs("},\"text\":", stdout);
 	cli_json_string(stdout, h->text, h->text_len);
 	fputs(",\"snippet\":", stdout);
 	cli_json_string(stdout, h->snippet, strlen(h->snippet));
@@ -69,10 +87,64 @@ void cli_print_hit(const zhfts_hit *h, bool color)
 		cli_print_text(stdout, h->section, strlen(h->section), false, NULL, NULL);
 		fputs(color ? C_OFF : "", stdout);
 	}
-	printf("  (%.2f)\n     ", h->score);
+	for (size_t i = 0; i < h->nfields; i++) {
+		if (strcmp(h->fields[i].name, "title") == 0)
+			continue;
+		printf("  %s=", h->fields[i].name);
+		cli_print_text(stdout, h->fields[i].value, strlen(h->fields[i].value), false, NULL, NULL);
+	}
+	if (h->tier > 1)
+		printf("  (tier %d, %.2f)\n     ", h->tier, h->score);
+	else
+		printf("  (%.2f)\n     ", h->score);
 	cli_print_text(stdout, h->snippet, strlen(h->snippet), true, color ? C_MATCH : "[",
 	               color ? C_OFF : "]");
 	fputs("\n\n", stdout);
+}
+
+static void print_facets_json(const zhfts_results *res)
+{
+	uint64_t estimate, lower, upper;
+
+	zhfts_results_total(res, &estimate, &lower, &upper);
+	fputs("{\"facets\":{", stdout);
+	for (size_t k = 0; k < zhfts_results_facet_count(res); k++) {
+		const zhfts_facet *f = zhfts_results_facet(res, k);
+		if (k)
+			putchar(',');
+		cli_json_string(stdout, f->name, strlen(f->name));
+		fputs(":{", stdout);
+		for (size_t v = 0; v < f->nvalues; v++) {
+			if (v)
+				putchar(',');
+			cli_json_string(stdout, f->values[v].value, strlen(f->values[v].value));
+			printf(":%" PRIu64, f->values[v].count);
+		}
+		putchar('}');
+	}
+	printf("},\"total\":%" PRIu64 "}\n", estimate);
+}
+
+/* facets:
+ *   district  海淀区 12 · 朝阳区 3 */
+static void print_facets_text(const zhfts_results *res, bool color)
+{
+	size_t n = zhfts_results_facet_count(res);
+	if (!n)
+		return;
+	fputs("facets:\n", stdout);
+	for (size_t k = 0; k < n; k++) {
+		const zhfts_facet *f = zhfts_results_facet(res, k);
+		printf("  %s%s%s ", color ? C_SECTION : "", f->name, color ? C_OFF : "");
+		for (size_t v = 0; v < f->nvalues; v++) {
+			fputs(v ? " · " : " ", stdout);
+			cli_print_text(stdout, f->values[v].value, strlen(f->values[v].value), false, NULL, NULL);
+			printf(" %" PRIu64, f->values[v].count);
+		}
+		if (f->distinct > f->nvalues)
+			printf(" · (%" PRIu64 " more)", f->distinct - f->nvalues);
+		putchar('\n');
+	}
 }
 
 static void print_more(const zhfts_results *res, const cli_args *a, size_t shown)
@@ -100,7 +172,7 @@ int cmd_search(int argc, char **argv)
 	int rc;
 
 	if (cli_parse(argc, argv, OPT_DB | OPT_LIMIT | OPT_OFFSET | OPT_ALL | OPT_FORMAT | OPT_COLOR |
-	                                  OPT_NO_TRADITIONAL, &a) != 0)
+	                                  OPT_NO_TRADITIONAL | OPT_SORT | OPT_FACET, &a) != 0)
 		return EXIT_TROUBLE;
 	if (a.help) {
 		fputs(usage, stdout);
@@ -128,6 +200,9 @@ int cmd_search(int argc, char **argv)
 	color = !a.json && cli_use_color(a.color, stdout);
 	so.offset = a.offset;
 	so.limit = a.all ? SIZE_MAX : a.limit;
+	so.sort = a.sort;
+	so.facets = a.facets;
+	so.nfacets = a.nfacets;
 	if (!a.json) {
 		so.mark_open = "\x01";
 		so.mark_close = "\x02";
@@ -135,7 +210,10 @@ int cmd_search(int argc, char **argv)
 	rc = zhfts_db_search(db, query, strlen(query), &so, &res);
 	if (rc != ZHFTS_OK) {
 		/* Not echoing the query: it may not be valid UTF-8. */
-		cli_error("search: bad query: %s", zhfts_db_errmsg(db));
+		if (rc == ZHFTS_EQUERY || rc == ZHFTS_ELIMIT)
+			cli_error("search: bad query: %s", zhfts_db_errmsg(db));
+		else
+			cli_error("search: %s", zhfts_db_errmsg(db));
 		free(query);
 		zhfts_db_close(db);
 		return EXIT_TROUBLE;
@@ -143,6 +221,10 @@ int cmd_search(int argc, char **argv)
 	n = zhfts_results_count(res);
 	for (size_t i = 0; i < n; i++) {
 		const zhfts_hit *h = zhfts_results_hit(res, i);
+		if (!h) {
+			cli_error("search: hit %zu: %s", i + 1, zhfts_results_errmsg(res));
+			continue;
+		}
 		if (a.json)
 			print_hit_json(h);
 		else
@@ -150,6 +232,10 @@ int cmd_search(int argc, char **argv)
 	}
 	if (!a.json)
 		print_more(res, &a, n);
+	if (a.json && a.nfacets)
+		print_facets_json(res);
+	else if (!a.json)
+		print_facets_text(res, color);
 	rc = n > 0 ? EXIT_MATCH : EXIT_NOMATCH;
 	zhfts_results_free(res);
 	zhfts_db_close(db);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """End-to-end tests of the zhfts command and the thin API examples.
 
-usage: test_cli.py ZHFTS KEYWORD_SEARCH PHRASE_SEARCH SAMPLE_REPORT SAMPLE_LINES [unittest args]
+usage: test_cli.py ZHFTS KEYWORD_SEARCH PHRASE_SEARCH FILTER_SEARCH SAMPLE_REPORT SAMPLE_LINES
+                   [unittest args]
 
 Expected results never come from the program: they are computed here from the
 sample's bytes -- paragraphs are maximal runs of non-blank lines, and a Han
@@ -21,10 +22,10 @@ import tempfile
 import unicodedata
 import unittest
 
-ZHFTS = KEYWORD_SEARCH = PHRASE_SEARCH = SAMPLE = SAMPLE_LINES = None
+ZHFTS = KEYWORD_SEARCH = PHRASE_SEARCH = FILTER_SEARCH = SAMPLE = SAMPLE_LINES = None
 WRAP = os.environ.get("ZHFTS_TEST_WRAP", "").split()
-JSON_KEYS = {"rank", "score", "doc", "para", "offset", "length", "section", "text",
-             "snippet", "spans"}
+JSON_KEYS = {"rank", "score", "tier", "doc", "para", "offset", "length", "section", "fields",
+             "text", "snippet", "spans"}
 
 # The Traditional characters of the sample's one Traditional paragraph (the
 # sample is ours, so this table covers it completely).
@@ -124,10 +125,14 @@ class CliTestCase(unittest.TestCase):
         self.assertEqual(status, expect, f"zhfts {' '.join(args)}\nstdout: {out}\nstderr: {err}")
         return out, err
 
-    def search_json(self, db, *query, expect=None, extra=()):
+    def search_json(self, db, *query, expect=None, extra=(), facets=None):
         status, out, err = run("search", "--db", db, "--format", "json", *extra, *query)
         self.assertIn(status, (0, 1), err)
         hits = [json.loads(line) for line in out.splitlines()]
+        if facets is not None:
+            # With --facet, one last line: {"facets": {...}, "total": N}.
+            self.assertTrue(hits and set(hits[-1]) == {"facets", "total"}, out)
+            facets.update(hits.pop())
         self.assertEqual(status, 0 if hits else 1)
         if expect is not None:
             self.assertEqual(status, expect)
@@ -365,6 +370,20 @@ class IndexTest(CliTestCase):
         docs = {h["doc"] for h in self.search_json(db, "--all", "文件 OR 科学城 OR 坏字节")}
         self.assertEqual(docs, {good, self.path("docs/sub/more.md")})
         self.search_json(db, "不索引", expect=1)
+
+    def test_lenient_and_the_hint(self):
+        bad = "一段合法的中文文字，后面跟着坏字节。" * 3
+        self.write("bad.txt", bad.encode("utf-8") + b"\xfe\xff" + "科学城。\n".encode("utf-8"))
+        db = self.path("db")
+        status, out, err = run("index", "--db", db, self.path("bad.txt"))
+        self.assertEqual(status, 2)
+        self.assertIn(str(len(bad.encode("utf-8"))), err)
+        self.assertIn("--encoding", err)
+        self.assertIn("--lenient", err)
+        self.zhfts("index", "--db", db, "--lenient", self.path("bad.txt"))
+        hits = self.search_json(db, "科学城")
+        self.assertEqual(len(hits), 1)
+        self.assertIn("\ufffd", hits[0]["text"])
 
     def test_missing_file_others_indexed(self):
         good = self.write("a.txt", "科学城建设稳步推进。\n")
@@ -648,6 +667,111 @@ class TokenizeTest(CliTestCase):
         self.assertIn("2", err, "the byte offset of the bad byte")
 
 
+class FieldsTest(CliTestCase):
+    """--field, filters, --sort and --facet, against what the test knows of
+    its own reports."""
+
+    REPORTS = [
+        # (file, district as given, year, paragraphs)
+        ("a.txt", "海淀区", "2020", ["科学城建设取得进展。", "养老服务更加完善。"]),
+        ("b.txt", "海淀區", "2021", ["推进科学城北区规划。", "发展数字经济。", "科学城配套服务。"]),
+        ("c.txt", "朝阳区", "2019", ["科学城的经验值得学习。"]),
+        ("d.txt", "朝阳区", "2022.0", ["养老驿站覆盖社区。"]),
+    ]
+
+    def setUp(self):
+        super().setUp()
+        self.db = self.path("db")
+        for name, district, year, paras in self.REPORTS:
+            self.write(name, "\n\n".join(paras) + "\n")
+            self.zhfts("index", "--db", self.db, "--id", name, "--field", "district=" + district,
+                       "--field", "year=" + year, self.path(name))
+
+    def expected(self, pred_doc, word):
+        """{(doc, para)} of the reports that pass pred_doc and hold word."""
+        return {(name, i + 1) for name, district, year, paras in self.REPORTS
+                if pred_doc(district.translate(T2S), float(year))
+                for i, t in enumerate(paras) if word in t}
+
+    def test_fields_in_hits(self):
+        hits = self.search_json(self.db, "--all", "科学城")
+        for h in hits:
+            name, district, year, _ = next(r for r in self.REPORTS if r[0] == h["doc"])
+            self.assertEqual(h["fields"], {"district": district, "year": year})
+            self.assertEqual(h["tier"], 1)
+
+    def test_equality_filter_folds_traditional(self):
+        for q in ["科学城 district:海淀区", "科学城 district:海淀區", "district:海淀區 科学城"]:
+            with self.subTest(q=q):
+                hits = self.search_json(self.db, "--all", q)
+                self.assertEqual({(h["doc"], h["para"]) for h in hits},
+                                 self.expected(lambda d, y: d == "海淀区", "科学城"))
+
+    def test_ranges_and_negation(self):
+        cases = [("科学城 year:2020..2021", lambda d, y: 2020 <= y <= 2021),
+                 ("科学城 year:..2020", lambda d, y: y <= 2020),
+                 ("养老 year:2021..", lambda d, y: y >= 2021),
+                 ("科学城 -district:朝阳区", lambda d, y: d != "朝阳区"),
+                 ("(科学城 OR 养老) year:2019..2020.5", lambda d, y: 2019 <= y <= 2020.5)]
+        for q, pred in cases:
+            with self.subTest(q=q):
+                hits = self.search_json(self.db, "--all", q)
+                word_pred = lambda t: "科学城" in t or ("养老" in t and "养老" in q)
+                want = {(n, i + 1) for n, d, y, ps in self.REPORTS if pred(d.translate(T2S), float(y))
+                        for i, t in enumerate(ps)
+                        if ("科学城" in t and "科学城" in q) or ("养老" in t and "养老" in q)}
+                del word_pred
+                self.assertEqual({(h["doc"], h["para"]) for h in hits}, want)
+
+    def test_sort(self):
+        hits = self.search_json(self.db, "--all", "--sort", "-year", "科学城 OR 养老")
+        years = [float(h["fields"]["year"]) for h in hits]
+        self.assertEqual(years, sorted(years, reverse=True))
+        hits = self.search_json(self.db, "--all", "--sort", "doc", "科学城 OR 养老")
+        keys = [(h["doc"], h["para"]) for h in hits]
+        self.assertEqual(keys, sorted(keys))
+        status, out, err = run("search", "--db", self.db, "--sort", "height", "科学城")
+        self.assertEqual(status, 2)
+        self.assertIn("height", err)
+
+    def test_facets(self):
+        facets = {}
+        hits = self.search_json(self.db, "--limit", "1", "--facet", "district", "--facet", "doc",
+                                "--facet", "year", "科学城", facets=facets)
+        self.assertEqual(len(hits), 1)
+        matches = self.expected(lambda d, y: True, "科学城")
+        self.assertEqual(facets["total"], len(matches))
+        by_district, by_doc, by_year = {}, {}, {}
+        for name, para in matches:
+            _, district, year, _ = next(r for r in self.REPORTS if r[0] == name)
+            d = district.translate(T2S)
+            by_district[d] = by_district.get(d, 0) + 1
+            by_doc[name] = by_doc.get(name, 0) + 1
+            y = "%g" % float(year)
+            by_year[y] = by_year.get(y, 0) + 1
+        self.assertEqual(facets["facets"], {"district": by_district, "doc": by_doc, "year": by_year})
+        out, err = self.zhfts("search", "--db", self.db, "--facet", "district", "科学城")
+        self.assertIn("facets:", out)
+        self.assertRegex(out, r"district +海淀区 3")
+
+    def test_filter_errors_name_the_position(self):
+        status, out, err = run("search", "--db", self.db, "科学城 heigth:3")
+        self.assertEqual(status, 2)
+        self.assertIn("heigth", err)
+        self.assertIn("byte 10", err)
+        status, out, err = run("search", "--db", self.db, "year:2019..abc")
+        self.assertEqual(status, 2)
+        self.assertIn("byte 0", err)
+
+    def test_bad_field_option(self):
+        status, out, err = run("index", "--db", self.db, "--field", "Bad-Name=x", self.path("a.txt"))
+        self.assertEqual(status, 2)
+        self.assertIn("Bad-Name", err)
+        status, out, err = run("index", "--db", self.db, "--field", "novalue", self.path("a.txt"))
+        self.assertEqual(status, 2)
+        self.assertIn("NAME=VALUE", err)
+
+
 class ExamplesTest(CliTestCase):
     def test_demo(self):
         out, err = self.zhfts("demo", "--color=never", env={"ZHFTS_SAMPLE": SAMPLE})
@@ -670,6 +794,23 @@ class ExamplesTest(CliTestCase):
         status, out, err = run(self.path("missing.txt"), prog=KEYWORD_SEARCH)
         self.assertEqual(status, 2)
 
+    def test_filter_search(self):
+        other = self.write("other.txt", "另一份报告（2025年）发布\n\n科学城在这里也有建设。\n")
+        sample = Sample(SAMPLE)
+        status, out, err = run("海淀区", "2026", SAMPLE, "朝阳区", "2025", other, "--", "科学城",
+                               prog=FILTER_SEARCH)
+        self.assertEqual(status, 0, err)
+        n = len(sample.matching(lambda t: holds(t, "科学城")))
+        self.assertRegex(out, r"district: 海淀区 \(%d\) 朝阳区 \(1\)" % n)
+        self.assertRegex(out, r"year: 2026 \(%d\) 2025 \(1\)" % n)
+        self.assertIn("[科学城]", out)
+        status, out, err = run("海淀区", "2026", SAMPLE, "--", "科学城 year:2026..", prog=FILTER_SEARCH)
+        self.assertEqual(status, 0, err)
+        status, out, err = run("海淀区", "2026", SAMPLE, "--", "科学城 yaer:2026", prog=FILTER_SEARCH)
+        self.assertEqual(status, 2)
+        self.assertIn("yaer", err)
+        self.assertIn(" " * len("科学城 ".encode("utf-8")) + "^", err)
+
     def test_phrase_search(self):
         sample = Sample(SAMPLE)
         status, out, err = run(SAMPLE, "科学城北", prog=PHRASE_SEARCH)
@@ -684,8 +825,8 @@ class ExamplesTest(CliTestCase):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) < 6:
+    if len(sys.argv) < 7:
         sys.exit(__doc__)
-    ZHFTS, KEYWORD_SEARCH, PHRASE_SEARCH, SAMPLE, SAMPLE_LINES = map(os.path.abspath,
-                                                                     sys.argv[1:6])
-    unittest.main(argv=[sys.argv[0]] + sys.argv[6:], verbosity=2)
+    ZHFTS, KEYWORD_SEARCH, PHRASE_SEARCH, FILTER_SEARCH, SAMPLE, SAMPLE_LINES = map(
+        os.path.abspath, sys.argv[1:7])
+    unittest.main(argv=[sys.argv[0]] + sys.argv[7:], verbosity=2)
