@@ -167,11 +167,48 @@ static void test_invalid_utf8(void)
 		zhfts_results_free(res);
 		HU_OK(db, zhfts_db_delete_document(db, "bad.txt"));
 
-		/* Detected charset: refused or decoded, never a crash or garbage. */
+		/* Detected charset: too few bad bytes to guess another charset, so
+		 * refused the same way (see lib/decode.c). */
 		rc = zhfts_db_add_document(db, "bad.txt", c->bytes, c->len, NULL, NULL);
-		CU_ASSERT(rc == ZHFTS_EENCODING || rc == ZHFTS_OK);
-		if (rc == ZHFTS_OK)
-			zhfts_db_delete_document(db, "bad.txt");
+		msg = zhfts_db_errmsg(db);
+		if (rc != ZHFTS_EENCODING || msg_byte(msg) != (long)c->bad)
+			fprintf(stderr, "\nadd (detect), %s: %d '%s' (bad byte at %zu)\n", c->what, rc, msg, c->bad);
+		CU_ASSERT_EQUAL(rc, ZHFTS_EENCODING);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "bad.txt"));
+		CU_ASSERT_EQUAL(msg_byte(msg), (long)c->bad);
+		CU_ASSERT_EQUAL(zhfts_db_get_document(db, "bad.txt", &res), ZHFTS_ENOTFOUND);
+		zhfts_results_free(res);
+	}
+	/* Issue 11: 中, FF FE, a blank line, 文 was indexed as UTF-16. */
+	static const char issue[] = "\xe4\xb8\xad\xff\xfe\n\n\xe6\x96\x87";
+	for (size_t cut = 0; cut < 2; cut++) { /* as filed, and with one newline (odd length) */
+		hbuf d = {0};
+		hb_add(&d, issue, 4 + 1);
+		hb_add(&d, issue + 5 + cut, sizeof issue - 1 - 5 - cut);
+		int irc = zhfts_db_add_document(db, "issue-11.txt", d.s, d.len, NULL, NULL);
+		const char *msg = zhfts_db_errmsg(db);
+		if (irc != ZHFTS_EENCODING || msg_byte(msg) != 3)
+			fprintf(stderr, "\nissue 11 (%zu bytes): %d '%s'\n", d.len, irc, msg);
+		CU_ASSERT_EQUAL(irc, ZHFTS_EENCODING);
+		CU_ASSERT_PTR_NOT_NULL(strstr(msg, "issue-11.txt"));
+		CU_ASSERT_EQUAL(msg_byte(msg), 3);
+		zhfts_results *res = NULL;
+		CU_ASSERT_EQUAL(zhfts_db_get_document(db, "issue-11.txt", &res), ZHFTS_ENOTFOUND);
+		zhfts_results_free(res);
+		/* Lenient, charset still detected: UTF-8 with U+FFFD. */
+		zhfts_doc_options o = ZHFTS_DOC_OPTIONS_INIT;
+		o.flags = ZHFTS_DOC_LENIENT;
+		zhfts_doc_info info = ZHFTS_DOC_INFO_INIT;
+		HU_OK(db, zhfts_db_add_document(db, "issue-11.txt", d.s, d.len, &o, &info));
+		CU_ASSERT_STRING_EQUAL(info.encoding, "UTF-8");
+		HU_OK(db, zhfts_db_get_document(db, "issue-11.txt", &res));
+		CU_ASSERT_EQUAL(zhfts_results_count(res), cut ? 1 : 2);
+		const zhfts_hit *h = zhfts_results_hit(res, 0);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		CU_ASSERT_STRING_EQUAL(h->text, cut ? "中\xef\xbf\xbd\xef\xbf\xbd\n文" : "中\xef\xbf\xbd\xef\xbf\xbd");
+		zhfts_results_free(res);
+		HU_OK(db, zhfts_db_delete_document(db, "issue-11.txt"));
+		free(d.s);
 	}
 	/* Mostly Chinese UTF-8 with one bad byte: named as UTF-8, at the right place. */
 	hbuf b = {0};
