@@ -147,6 +147,11 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 
 int zhfts__commit(zhfts_db *db)
 {
+	if (db->tombstones) {
+		int rc = zhfts__dead_store(&db->dead, db->x, &db->err);
+		if (rc)
+			return rc;
+	}
 	bool locked = false;
 	if (db->holdoff_fd >= 0) {
 		/* Readers that asked for a stable snapshot hold the lock shared: one
@@ -174,6 +179,30 @@ void zhfts__discard_pending(zhfts_db *db)
 	db->pending_docs = 0;
 	db->pending_bytes = 0;
 	db->fields_valid = false; /* names registered since the commit are gone too */
+	db->dead_valid = false;   /* and paragraphs marked dead */
+}
+
+/* ---- dead paragraphs ---------------------------------------------------------- */
+
+int zhfts__dead_refresh(zhfts_db *db)
+{
+	if (!db->tombstones || (db->dead_valid && (db->writable || db->dead_generation == db->generation)))
+		return ZHFTS_OK;
+	int rc = zhfts__dead_load(&db->dead, db->x, db->writable, db->path, &db->err);
+	if (rc == ZHFTS_OK) {
+		db->dead_valid = true;
+		db->dead_generation = db->generation;
+	}
+	return rc;
+}
+
+int zhfts__remove_paragraph(zhfts_db *db, uint32_t docid)
+{
+	if (!db->tombstones)
+		return zx_delete_docid(db->x, docid, &db->err);
+	int rc = zhfts__dead_refresh(db);
+	rc = rc ? rc : zhfts__dead_add(&db->dead, docid);
+	return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "out of memory recording a deleted paragraph") : rc;
 }
 
 /* ---- field names -------------------------------------------------------------- */
@@ -330,6 +359,9 @@ static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
 			return zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no database here", path);
 	}
 	unsigned xf = flags & (ZHFTS_OPEN_NO_SYNC | ZHFTS_OPEN_INMEMORY) ? ZX_NO_SYNC : 0;
+	/* A database zhfts creates has no termlist table unless asked: see dead.c. */
+	if ((mode == ZX_CREATE || mode == ZX_OVERWRITE) && !(flags & ZHFTS_OPEN_TERMLIST))
+		xf |= ZX_NO_TERMLIST;
 	unsigned waited = 0;
 	for (;;) {
 		int rc = zx_open(&db->x, path, mode, xf, &db->err);
@@ -356,9 +388,18 @@ static void open_holdoff(zhfts_db *db, const char *dir)
 	zbuf_free(&p);
 }
 
+typedef struct saved {
+	char *settings, *storage;
+} saved;
+
 static int read_settings(zhfts_db *db, void *ctx)
 {
-	return zx_metadata_get(db->x, ZHFTS_SETTINGS_KEY, (char **)ctx, &db->err);
+	saved *s = ctx;
+	free(s->settings);
+	free(s->storage);
+	s->settings = s->storage = NULL;
+	int rc = zx_metadata_get(db->x, ZHFTS_SETTINGS_KEY, &s->settings, &db->err);
+	return rc ? rc : zx_metadata_get(db->x, ZHFTS_STORAGE_KEY, &s->storage, &db->err);
 }
 
 static int read_doccount(zhfts_db *db, void *ctx)
@@ -366,8 +407,16 @@ static int read_doccount(zhfts_db *db, void *ctx)
 	return zx_doccount(db->x, ctx, &db->err);
 }
 
+static int refresh_dead(zhfts_db *db, void *ctx)
+{
+	(void)ctx;
+	return zhfts__dead_refresh(db);
+}
+
 static void free_handle(zhfts_db *db)
 {
+	zhfts__dead_free(&db->dead);
+	zhfts__long_ids_free(db);
 	zhfts__sections_free(db);
 	fields_clear(db);
 	free(db->fields);
@@ -409,10 +458,12 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 	db->id_hash_bits = 64;
 	db->flags = flags;
 	db->writable = flags & (ZHFTS_OPEN_WRITE | ZHFTS_OPEN_CREATE | ZHFTS_OPEN_OVERWRITE | ZHFTS_OPEN_INMEMORY);
+	if ((flags & ZHFTS_OPEN_TERMLIST) && !db->writable)
+		flags &= ~ZHFTS_OPEN_TERMLIST;
 	db->path = zhfts__strdup(flags & ZHFTS_OPEN_INMEMORY ? ":memory:" : path);
 	db->settings.lock_timeout_ms = opts ? opts->lock_timeout_ms : 0;
 	zerr_clear(&db->err);
-	char *stored = NULL;
+	saved st = {NULL, NULL};
 	int rc = db->path ? ZHFTS_OK : ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && (flags & ZHFTS_OPEN_INMEMORY))
 		rc = make_scratch(db);
@@ -420,7 +471,8 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 	rc = rc ? rc : open_xapian(db, where, flags);
 	if (rc == ZHFTS_OK)
 		open_holdoff(db, where);
-	rc = rc ? rc : zhfts__read(db, read_settings, &stored);
+	rc = rc ? rc : zhfts__read(db, read_settings, &st);
+	const char *stored = st.settings;
 	if (rc == ZHFTS_OK && !*stored) {
 		/* A new database, or a directory that holds something else. */
 		uint64_t n = 0;
@@ -435,11 +487,18 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 		char s[256];
 		zhfts__settings_string(&db->settings, s, sizeof s);
 		rc = zx_metadata_set(db->x, ZHFTS_SETTINGS_KEY, s, strlen(s), &db->err);
+		db->tombstones = !(flags & ZHFTS_OPEN_TERMLIST);
+		if (rc == ZHFTS_OK && db->tombstones)
+			rc = zx_metadata_set(db->x, ZHFTS_STORAGE_KEY, "tombstones", 10, &db->err);
 		rc = rc ? rc : zx_commit(db->x, &db->err);
+	} else if (rc == ZHFTS_OK) {
+		db->tombstones = !strcmp(st.storage, "tombstones");
 	}
 	rc = rc ? rc : zhfts__tokenizer_init(&db->tok, &db->settings, &db->err);
 	rc = rc ? rc : zhfts__fields_load(db);
-	free(stored);
+	rc = rc ? rc : zhfts__read(db, refresh_dead, NULL);
+	free(st.settings);
+	free(st.storage);
 	if (rc) {
 		if (errmsg)
 			*errmsg = zhfts__strdup(db->err.msg[0] ? db->err.msg : zhfts_strerror(rc));
@@ -508,6 +567,7 @@ int zhfts_db_rollback(zhfts_db *db)
 		db->pending_bytes = 0;
 		db->pending_docs = 0;
 		db->fields_valid = false;
+		db->dead_valid = false;
 	}
 	return zhfts__db_fail(db, rc, NULL, NULL);
 }

@@ -24,6 +24,20 @@ static char *id_of_term(const char *term, size_t len)
 
 static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
 
+/* Drops the dead paragraphs from a docid list. */
+static int drop_dead(zhfts_db *db, uint32_t *docids, size_t *n)
+{
+	int rc = zhfts__dead_refresh(db);
+	if (rc || !db->dead.count)
+		return rc;
+	size_t m = 0;
+	for (size_t i = 0; i < *n; i++)
+		if (!zhfts__dead_has(&db->dead, docids[i]))
+			docids[m++] = docids[i];
+	*n = m;
+	return ZHFTS_OK;
+}
+
 int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n)
 {
 	zbuf term = {0};
@@ -31,11 +45,12 @@ int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_
 	*n = 0;
 	int rc = zhfts__term_docid(&term, id, db->id_hash_bits);
 	rc = rc ? rc : zx_postlist(db->x, term.data, term.len, docids, n, &db->err);
+	rc = rc ? rc : drop_dead(db, *docids, n);
 	if (rc == ZHFTS_OK && *n && zhfts__term_is_hashed(term.data, term.len)) {
 		/* Several ids may share this term: keep this one's paragraphs. */
 		size_t all = *n, m = 0, idlen = strlen(id);
 		zx_fetched *f = calloc(all, sizeof *f);
-		rc = f ? zx_fetch(db->x, *docids, all, doc_slot, 1, f, &db->err) : ZHFTS_ENOMEM;
+		rc = f ? zx_fetch(db->x, *docids, all, false, doc_slot, 1, f, &db->err) : ZHFTS_ENOMEM;
 		for (size_t i = 0; rc == ZHFTS_OK && i < all; i++)
 			if (!f[i].missing && f[i].value_lens[0] == idlen && !memcmp(f[i].values[0], id, idlen))
 				(*docids)[m++] = (*docids)[i];
@@ -51,6 +66,101 @@ int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_
 		*n = 0;
 	}
 	return rc;
+}
+
+/* ---- ids too long for a term ------------------------------------------------------ */
+
+void zhfts__long_ids_free(zhfts_db *db)
+{
+	for (size_t i = 0; i < db->nlongids; i++) {
+		free(db->longids[i].term);
+		free(db->longids[i].id);
+	}
+	free(db->longids);
+	db->longids = NULL;
+	db->nlongids = db->longcap = 0;
+	db->long_valid = false;
+}
+
+typedef struct termlist {
+	char **t;
+	size_t n, cap;
+} termlist;
+
+static int take_hashed(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	termlist *l = ctx;
+	(void)tf;
+	void *v = l->t;
+	char *t = zhfts__strndup(term, len);
+	if (!t || zvec_grow(&v, &l->cap, l->n + 1, sizeof *l->t)) {
+		free(t);
+		return ZHFTS_ENOMEM;
+	}
+	l->t = v;
+	l->t[l->n++] = t;
+	return ZHFTS_OK;
+}
+
+static int add_long_id(zhfts_db *db, const char *term, const char *id, size_t len)
+{
+	for (size_t i = 0; i < db->nlongids; i++)
+		if (!strcmp(db->longids[i].term, term) && strlen(db->longids[i].id) == len &&
+		    !memcmp(db->longids[i].id, id, len))
+			return ZHFTS_OK;
+	void *v = db->longids;
+	if (zvec_grow(&v, &db->longcap, db->nlongids + 1, sizeof *db->longids))
+		return ZHFTS_ENOMEM;
+	db->longids = v;
+	struct zlongid *l = &db->longids[db->nlongids];
+	l->term = zhfts__strdup(term);
+	l->id = zhfts__strndup(id, len);
+	if (!l->term || !l->id) {
+		free(l->term);
+		free(l->id);
+		return ZHFTS_ENOMEM;
+	}
+	db->nlongids++;
+	return ZHFTS_OK;
+}
+
+int zhfts__long_ids(zhfts_db *db, const struct zlongid **ids, size_t *n)
+{
+	*ids = NULL;
+	*n = 0;
+	int rc = ZHFTS_OK;
+	if (!db->long_valid || db->writable || db->long_generation != db->generation) {
+		zhfts__long_ids_free(db);
+		termlist l = {0};
+		rc = zx_allterms(db->x, "Q#", 2, NULL, 0, take_hashed, &l, &db->err);
+		for (size_t i = 0; rc == ZHFTS_OK && i < l.n; i++) {
+			uint32_t *docids = NULL;
+			size_t nd = 0;
+			rc = zx_postlist(db->x, l.t[i], strlen(l.t[i]), &docids, &nd, &db->err);
+			zx_fetched *f = rc || !nd ? NULL : calloc(nd, sizeof *f);
+			if (rc == ZHFTS_OK && nd && !f)
+				rc = ZHFTS_ENOMEM;
+			rc = rc || !nd ? rc : zx_fetch(db->x, docids, nd, false, doc_slot, 1, f, &db->err);
+			for (size_t k = 0; rc == ZHFTS_OK && k < nd; k++)
+				if (!f[k].missing)
+					rc = add_long_id(db, l.t[i], f[k].values[0], f[k].value_lens[0]);
+			zx_fetched_free(f, nd);
+			free(f);
+			free(docids);
+		}
+		for (size_t i = 0; i < l.n; i++)
+			free(l.t[i]);
+		free(l.t);
+		if (rc) {
+			zhfts__long_ids_free(db);
+			return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "out of memory listing long document ids") : rc;
+		}
+		db->long_valid = true;
+		db->long_generation = db->generation;
+	}
+	*ids = db->longids;
+	*n = db->nlongids;
+	return ZHFTS_OK;
 }
 
 /* ---- reading one document ------------------------------------------------------ */
@@ -79,7 +189,7 @@ static int read_document(zhfts_db *db, void *ctx)
 	int rc = zhfts__doc_paragraphs(db, g->id, &g->docids, &g->n);
 	if (rc == ZHFTS_OK && g->n) {
 		g->f = calloc(g->n, sizeof *g->f);
-		rc = g->f ? zx_fetch(db->x, g->docids, g->n, doc_slot, 1, g->f, &db->err) : ZHFTS_ENOMEM;
+		rc = g->f ? zx_fetch(db->x, g->docids, g->n, true, doc_slot, 1, g->f, &db->err) : ZHFTS_ENOMEM;
 	}
 	for (size_t i = 0; rc == ZHFTS_OK && i < g->n; i++) {
 		zrecord r;
@@ -161,9 +271,11 @@ typedef struct lister {
 	char *batch_last;
 	size_t batch_last_len;
 	bool done;
-	/* hashed terms met in this batch, resolved after the term iteration */
+	/* the terms of this batch, resolved into ids after the term iteration
+	 * (whose callback may not read the database) */
 	char **hashed;
 	size_t nhashed, hashcap;
+	bool any_dead;
 } lister;
 
 static void lister_clear_batch(lister *l)
@@ -193,28 +305,21 @@ static int push_listed(lister *l, char *id, uint32_t paragraphs)
 static int take_term(void *ctx, const char *term, size_t len, uint32_t tf)
 {
 	lister *l = ctx;
-	int rc;
-	if (zhfts__term_is_hashed(term, len)) {
-		void *v = l->hashed;
-		char *t = zhfts__strndup(term, len);
-		if (!t || zvec_grow(&v, &l->hashcap, l->nhashed + 1, sizeof *l->hashed)) {
-			free(t);
-			return ZHFTS_ENOMEM;
-		}
-		l->hashed = v;
-		l->hashed[l->nhashed++] = t;
-		rc = ZHFTS_OK;
-	} else {
-		rc = push_listed(l, id_of_term(term, len), tf);
+	void *v = l->hashed;
+	char *t = zhfts__strndup(term, len);
+	if (!t || zvec_grow(&v, &l->hashcap, l->nhashed + 1, sizeof *l->hashed)) {
+		free(t);
+		return ZHFTS_ENOMEM;
 	}
-	if (rc)
-		return rc;
+	l->hashed = v;
+	l->hashed[l->nhashed++] = t;
 	free(l->batch_last);
 	l->batch_last = zhfts__strndup(term, len);
 	l->batch_last_len = len;
 	if (!l->batch_last)
 		return ZHFTS_ENOMEM;
-	return l->n + l->nhashed >= LIST_BATCH ? 1 : 0;
+	(void)tf;
+	return l->nhashed >= LIST_BATCH ? 1 : 0;
 }
 
 static int by_id(const void *a, const void *b)
@@ -222,16 +327,30 @@ static int by_id(const void *a, const void *b)
 	return strcmp(((const listed *)a)->id, ((const listed *)b)->id);
 }
 
-/* The ids behind a hashed term, each with its paragraphs. */
+/* The ids behind a term, each with its live paragraphs. */
 static int resolve_hashed(zhfts_db *db, lister *l, const char *term)
 {
 	uint32_t *docids = NULL;
 	size_t n = 0;
-	int rc = zx_postlist(db->x, term, strlen(term), &docids, &n, &db->err);
+	size_t tlen = strlen(term);
+	if (!l->any_dead && !zhfts__term_is_hashed(term, tlen)) {
+		/* One id, in the term; every posting is a live paragraph. */
+		uint64_t tf = 0;
+		int rc = zx_termfreq(db->x, term, tlen, &tf, &db->err);
+		return rc ? rc : push_listed(l, id_of_term(term, tlen), (uint32_t)tf);
+	}
+	int rc = zx_postlist(db->x, term, tlen, &docids, &n, &db->err);
+	rc = rc ? rc : drop_dead(db, docids, &n);
+	if (rc == ZHFTS_OK && n && !zhfts__term_is_hashed(term, tlen)) {
+		/* One id, in the term. */
+		rc = push_listed(l, id_of_term(term, tlen), (uint32_t)n);
+		free(docids);
+		return rc;
+	}
 	zx_fetched *f = rc || !n ? NULL : calloc(n, sizeof *f);
 	if (rc == ZHFTS_OK && n && !f)
 		rc = ZHFTS_ENOMEM;
-	rc = rc || !n ? rc : zx_fetch(db->x, docids, n, doc_slot, 1, f, &db->err);
+	rc = rc || !n ? rc : zx_fetch(db->x, docids, n, false, doc_slot, 1, f, &db->err);
 	size_t first = l->n;
 	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
 		if (f[i].missing)
@@ -256,7 +375,9 @@ static int read_batch(zhfts_db *db, void *ctx)
 {
 	lister *l = ctx;
 	lister_clear_batch(l);
-	int rc = zx_allterms(db->x, "Q", 1, l->after, l->after_len, take_term, l, &db->err);
+	int rc = zhfts__dead_refresh(db);
+	l->any_dead = db->dead.count > 0;
+	rc = rc ? rc : zx_allterms(db->x, "Q", 1, l->after, l->after_len, take_term, l, &db->err);
 	if (rc == ZHFTS_OK)
 		l->done = true;
 	else if (rc == 1)
@@ -336,6 +457,9 @@ static int read_counts(zhfts_db *db, void *ctx)
 	counting *c = ctx;
 	c->out->terms = 0;
 	int rc = zx_doccount(db->x, &c->out->paragraphs, &db->err);
+	rc = rc ? rc : zhfts__dead_refresh(db);
+	if (rc == ZHFTS_OK)
+		c->out->paragraphs -= db->dead.count < c->out->paragraphs ? db->dead.count : c->out->paragraphs;
 	if (rc == ZHFTS_OK && (c->flags & ZHFTS_STATS_TERMS))
 		rc = zx_allterms(db->x, "", 0, NULL, 0, count_term, &c->out->terms, &db->err);
 	return rc;

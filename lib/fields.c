@@ -107,23 +107,59 @@ int zhfts__field_sortable(const char *norm, size_t len, zbuf *out)
 	return ZHFTS_OK;
 }
 
+/* The shortest decimal that reads back as d, written without an exponent
+ * (as values are given): 2020, 0.5, 0.00000000000000000001. */
+static void decimal(double d, char *buf, size_t cap)
+{
+	char e[40];
+	int p = 0;
+	for (; p <= 16; p++) {
+		snprintf(e, sizeof e, "%.*e", p, d);
+		if (strtod(e, NULL) == d)
+			break;
+	}
+	/* e is [-]D[.DDD]e[+-]XX: the digits, and where the point goes. */
+	const char *m = e;
+	bool neg = *m == '-';
+	if (neg)
+		m++;
+	char digits[24];
+	size_t nd = 0;
+	for (; *m && *m != 'e' && nd + 1 < sizeof digits; m++)
+		if (*m >= '0' && *m <= '9')
+			digits[nd++] = *m;
+	int exp10 = *m == 'e' ? atoi(m + 1) : 0;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	size_t o = 0;
+	if (neg && !(nd == 1 && digits[0] == '0'))
+		buf[o++] = '-';
+	if (exp10 >= 0) {
+		for (int i = 0; i <= exp10 && o + 2 < cap; i++)
+			buf[o++] = (size_t)i < nd ? digits[i] : '0';
+		if ((size_t)exp10 + 1 < nd && o + 2 < cap) {
+			buf[o++] = '.';
+			for (size_t i = (size_t)exp10 + 1; i < nd && o + 1 < cap; i++)
+				buf[o++] = digits[i];
+		}
+	} else {
+		buf[o++] = '0';
+		buf[o++] = '.';
+		for (int i = 0; i < -exp10 - 1 && o + 2 < cap; i++)
+			buf[o++] = '0';
+		for (size_t i = 0; i < nd && o + 1 < cap; i++)
+			buf[o++] = digits[i];
+	}
+	buf[o] = '\0';
+}
+
 int zhfts__field_display(const char *s, size_t len, zbuf *out)
 {
 	out->len = 0;
 	if (len >= 1 && s[0] == 'N') {
 		double d = zx_sortable_unserialise(s + 1, len - 1);
 		char buf[400];
-		if (d == floor(d) && fabs(d) < 1e15) {
-			snprintf(buf, sizeof buf, "%.0f", d);
-		} else {
-			/* The shortest decimal that reads back as the same number,
-			 * without an exponent (values were written without one). */
-			for (int prec = 1; prec <= 17; prec++) {
-				snprintf(buf, sizeof buf, "%.*f", prec, d);
-				if (strtod(buf, NULL) == d)
-					break;
-			}
-		}
+		decimal(d, buf, sizeof buf);
 		return zbuf_adds(out, buf) ? ZHFTS_ENOMEM : ZHFTS_OK;
 	}
 	if (len >= 1 && s[0] == 'S')

@@ -246,7 +246,7 @@ static int remove_old(zhfts_db *db, const char *id, uint32_t *removed)
 	*removed = 0;
 	int rc = zhfts__doc_paragraphs(db, id, &docids, &n);
 	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
-		rc = zx_delete_docid(db->x, docids[i], &db->err);
+		rc = zhfts__remove_paragraph(db, docids[i]);
 	free(docids);
 	if (rc == ZHFTS_OK)
 		*removed = (uint32_t)n;
@@ -387,7 +387,7 @@ int zhfts_db_delete_document(zhfts_db *db, const char *id)
 	}
 	rc = rc ? rc : zx_txn_begin(db->x, &db->err);
 	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
-		rc = zx_delete_docid(db->x, docids[i], &db->err);
+		rc = zhfts__remove_paragraph(db, docids[i]);
 	rc = rc ? rc : zx_txn_commit(db->x, &db->err);
 	free(docids);
 	if (rc) {

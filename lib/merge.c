@@ -26,22 +26,51 @@ typedef struct dup_ctx {
 	zerr *err;
 } dup_ctx;
 
-/* Fails if a source's document id term is also in a later source.  (It
- * runs inside the listing of source `self` and reads only the others.) */
-static int check_unique(void *ctx, const char *term, size_t len, uint32_t tf)
+/* Fails if a live document of source `self` is also live in a later source. */
+static int check_unique(void *ctx, const char *id, uint32_t paragraphs)
 {
 	dup_ctx *d = ctx;
-	(void)tf;
+	(void)paragraphs;
 	for (size_t k = d->self + 1; k < d->n; k++) {
-		uint64_t n = 0;
-		int rc = zx_termfreq(d->dbs[k]->x, term, len, &n, d->err);
+		uint32_t *docids = NULL;
+		size_t n = 0;
+		int rc = zhfts__doc_paragraphs(d->dbs[k], id, &docids, &n);
+		free(docids);
 		if (rc)
-			return rc;
+			return zerr_set(d->err, rc, "%s", d->dbs[k]->err.msg);
 		if (n)
-			return zerr_set(d->err, ZHFTS_EINVAL, "document %.*s is in both %s and %s", (int)(len - 1), term + 1,
-			                d->paths[d->self], d->paths[k]);
+			return zerr_set(d->err, ZHFTS_EINVAL, "document %s is in both %s and %s", id, d->paths[d->self],
+			                d->paths[k]);
 	}
 	return ZHFTS_OK;
+}
+
+/* The merged database's dead paragraphs: each source's, at the docids
+ * Xapian's compaction gives them (it shifts each source's used range to
+ * follow the previous one's). */
+static int merge_dead(zhfts_db **dbs, size_t n, zdead *out, zerr *err)
+{
+	uint32_t tot_off = 0;
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		uint32_t first = 0, last = 0;
+		rc = zx_used_range(dbs[i]->x, &first, &last, err);
+		if (rc || !first)
+			continue;
+		tot_off -= first - 1;
+		const zdead *d = &dbs[i]->dead;
+		for (size_t b = 0; rc == ZHFTS_OK && b < d->nblocks; b++) {
+			for (uint32_t o = 0; d->blocks[b] && o < 65536 && rc == ZHFTS_OK; o++) {
+				uint32_t docid = (uint32_t)(b << 16) | o;
+				if (docid && zhfts__dead_has(d, docid))
+					rc = zhfts__dead_add(out, docid + tot_off);
+			}
+		}
+		tot_off += last;
+	}
+	if (rc == ZHFTS_ENOMEM)
+		zerr_set(err, rc, "out of memory merging deleted paragraphs");
+	return rc;
 }
 
 static int merge_fields(zhfts_db **dbs, size_t n, zbuf *names, zerr *err)
@@ -101,12 +130,20 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 			              sources[i], stored);
 		free(stored);
 	}
+	for (size_t i = 1; rc == ZHFTS_OK && i < nsources; i++)
+		if (dbs[i]->tombstones != dbs[0]->tombstones)
+			rc = zerr_set(&err, ZHFTS_EINVAL, "%s has %s termlist, %s %s: merge databases of one kind", sources[0],
+			              dbs[0]->tombstones ? "no" : "a", sources[i], dbs[i]->tombstones ? "none" : "one");
 	for (size_t i = 0; rc == ZHFTS_OK && i + 1 < nsources; i++) {
 		dup_ctx d = {dbs, nsources, i, sources, &err};
-		rc = zx_allterms(dbs[i]->x, "Q", 1, NULL, 0, check_unique, &d, &err);
+		rc = zhfts_db_foreach_document(dbs[i], check_unique, &d);
+		if (rc && !err.msg[0])
+			zerr_set(&err, rc, "%s", dbs[i]->err.msg);
 	}
 	zbuf names = {0};
+	zdead dead = {0};
 	rc = rc ? rc : merge_fields(dbs, nsources, &names, &err);
+	rc = rc ? rc : merge_dead(dbs, nsources, &dead, &err);
 	for (size_t i = 0; dbs && i < nsources; i++)
 		zhfts_db_close(dbs[i]);
 	free(dbs);
@@ -117,15 +154,21 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 		rc = ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK)
 		rc = zx_compact(tmp.data, sources, nsources, &err);
-	if (rc == ZHFTS_OK && nsources > 1) {
+	if (rc == ZHFTS_OK && (nsources > 1 || dead.count)) {
 		/* The first source's metadata is what compaction keeps: give the
-		 * result every source's field names. */
+		 * result every source's field names and dead paragraphs. */
 		zx_db *x = NULL;
 		rc = zx_open(&x, tmp.data, ZX_OPEN, ZX_NO_SYNC, &err);
 		rc = rc ? rc : zx_metadata_set(x, ZHFTS_FIELDS_KEY, names.data, names.len, &err);
+		if (rc == ZHFTS_OK)
+			dead.changed = true; /* every block, and the count (also 0) */
+		for (size_t b = 0; b < dead.nblocks; b++)
+			dead.dirty[b] = dead.blocks[b] != NULL;
+		rc = rc ? rc : zhfts__dead_store(&dead, x, &err);
 		int rc2 = x ? zx_close(x, &err) : ZHFTS_OK;
 		rc = rc ? rc : rc2;
 	}
+	zhfts__dead_free(&dead);
 	if (rc == ZHFTS_OK && rename(tmp.data, dest) != 0)
 		rc = zerr_set(&err, ZHFTS_EIO, "%s: cannot rename the merged database into place: %s", dest,
 		              strerror(errno));

@@ -232,15 +232,29 @@ static int too_many(parser *p, size_t at)
 /* NAME:VALUE after the name token t. */
 static int parse_filter(parser *p, const qtok *t, qnode **out)
 {
-	qtok u;
-	int rc = peek(p, &u);
-	if (rc)
-		return rc;
-	size_t vpos = t->pos + t->len + 1;
+	/* The value is read as it is (a range may start with '-', a value may
+	 * be a word the lexer would take for an operator): a quoted phrase, or
+	 * everything up to white space, a parenthesis or a quote. */
+	qtok u = {T_WORD, 0, 0, 0};
+	size_t vpos = t->pos + t->len + 1, cl;
 	const char *name = p->q + t->start;
-	if ((u.type != T_WORD && u.type != T_PHRASE) || u.pos != vpos)
+	int rc;
+	UChar32 c = vpos < p->len ? cp_at(p, vpos, &cl) : -1;
+	if (c >= 0 && is_quote_open(c)) {
+		if ((rc = peek(p, &u)))
+			return rc;
+		consume(p);
+	} else {
+		size_t i = vpos;
+		while (i < p->len && !is_sep(cp_at(p, i, &cl)))
+			i += cl;
+		u.pos = u.start = vpos;
+		u.len = i - vpos;
+		p->pos = i;
+		p->have_tok = false;
+	}
+	if (u.len == 0 && u.type == T_WORD)
 		return syntax(p, t->pos, "'%.*s:' at byte %zu needs a value right after it", (int)t->len, name, t->pos);
-	consume(p);
 	if ((rc = too_many(p, t->pos)))
 		return rc;
 	const char *v = p->q + u.start;

@@ -582,17 +582,37 @@ static int plan_doc(planner *p, const qnode *n, pnode *out)
 	zqnode *x = NULL;
 	zcheck *c = NULL;
 	if (rc == ZHFTS_OK && n->prefix) {
-		/* The id terms that start so (ids over 239 bytes are hashed and
-		 * are not found by a prefix). */
-		rc = zhfts__term_docid(&p->term, id, 64);
-		x = rc ? NULL : zq(ZQ_WILDCARD);
-		if (x && !(x->term = zhfts__strndup(p->term.data, p->term.len))) {
-			free(x);
-			x = NULL;
+		/* The id terms that start so, and the hashed terms of long ids
+		 * that do. */
+		x = zq(ZQ_OR);
+		rc = x ? zhfts__term_docid(&p->term, id, 64) : ZHFTS_ENOMEM;
+		if (rc == ZHFTS_OK && !zhfts__term_is_hashed(p->term.data, p->term.len)) {
+			zqnode *w = zq(ZQ_WILDCARD);
+			if (w && !(w->term = zhfts__strndup(p->term.data, p->term.len))) {
+				free(w);
+				w = NULL;
+			}
+			if (w)
+				w->term_len = p->term.len;
+			rc = zq_add(x, w);
 		}
-		if (x)
-			x->term_len = p->term.len;
-		x = zq_scale(x, 0);
+		const struct zlongid *longs = NULL;
+		size_t nlong = 0;
+		rc = rc ? rc : zhfts__long_ids(p->db, &longs, &nlong);
+		for (size_t i = 0; rc == ZHFTS_OK && i < nlong; i++) {
+			if (strncmp(longs[i].id, id, n->len))
+				continue;
+			rc = zq_add(x, zq_term(longs[i].term, strlen(longs[i].term)));
+			p->out->inexact = true; /* the term may stand for other ids too */
+		}
+		if (rc == ZHFTS_OK && !x->nkids) {
+			zhfts__zqnode_free(x);
+			x = zq(ZQ_MATCH_NOTHING);
+		} else {
+			x = zq_scale(x, 0);
+		}
+		if (rc == ZHFTS_OK && !x)
+			rc = ZHFTS_ENOMEM;
 		c = ck(CK_DOC_PREFIX);
 	} else if (rc == ZHFTS_OK) {
 		rc = zhfts__term_docid(&p->term, id, p->db->id_hash_bits);
@@ -857,7 +877,7 @@ static int path_of(zhfts_db *db, const char *term, char **path)
 	size_t n = 0;
 	int rc = zx_postlist(db->x, term, len, &docids, &n, &db->err);
 	zx_fetched f = {0};
-	rc = rc || !n ? rc : zx_fetch(db->x, docids, 1, NULL, 0, &f, &db->err);
+	rc = rc || !n ? rc : zx_fetch(db->x, docids, 1, true, NULL, 0, &f, &db->err);
 	zrecord r;
 	if (rc == ZHFTS_OK && n && !f.missing) {
 		if (zhfts__record_decode(&r, f.data, f.data_len) == ZHFTS_OK)

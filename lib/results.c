@@ -146,7 +146,7 @@ static int fetch_some(zhfts_db *db, void *ctx)
 	if (!n)
 		return ZHFTS_OK;
 	zx_fetched got[FETCH_BATCH];
-	int rc = zx_fetch(db->x, ids, n, doc_slot, 1, got, &db->err);
+	int rc = zx_fetch(db->x, ids, n, true, doc_slot, 1, got, &db->err);
 	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
 		zhit_slot *s = &r->slots[at[k]];
 		if (got[k].missing) {

@@ -50,7 +50,9 @@ typedef struct zstream {
 	unsigned slot;
 	bool reverse;
 	uint64_t generation;
-	bool checked;          /* candidates are read and checked */
+	bool checked;          /* candidates are read and checked against the text */
+	bool dead;             /* dead paragraphs are dropped */
+	bool counted;          /* the hits are counted here, not by Xapian */
 	bool started, exhausted;
 	size_t at, chunk;      /* Xapian candidates consumed; next window */
 	uint64_t x_estimate, x_lower, x_upper;
@@ -235,91 +237,123 @@ static void split_weight(zcand *c, double w, int held)
 
 static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
 
-/* Reads and checks a window of candidates; accepted ones join st->pend. */
-static int check_window(zhfts_db *db, run *r, const zx_match *m)
+/* The slots a window's documents are read for: the document id, then the
+ * facets' (when this stream counts them). */
+static size_t window_slots(const zstream *st, unsigned *slots)
+{
+	slots[0] = ZHFTS_SLOT_DOC;
+	for (size_t k = 0; k < st->ncounters; k++)
+		slots[1 + k] = st->facet_slots[k];
+	return 1 + st->ncounters;
+}
+
+static int count_facets(zstream *st, const zx_fetched *f)
+{
+	int rc = ZHFTS_OK;
+	for (size_t k = 0; rc == ZHFTS_OK && k < st->ncounters; k++) {
+		size_t v = 1 + k;
+		if (f->value_lens[v] || st->facet_doc[k])
+			rc = zhfts__facet_count(st->counters[k], f->values[v], f->value_lens[v], 1);
+	}
+	return rc;
+}
+
+static zcand *new_cand(zstream *st, const zx_item *it)
+{
+	void *v = st->pend;
+	if (zvec_grow(&v, &st->pendcap, st->npend + 1, sizeof *st->pend))
+		return NULL;
+	st->pend = v;
+	zcand *c = &st->pend[st->npend++];
+	memset(c, 0, sizeof *c);
+	c->docid = it->docid;
+	c->seq = st->seq++;
+	return c;
+}
+
+/* Reads and checks a window of candidates; accepted ones join st->pend.
+ * With `text`, each candidate's record is checked against the plan; else
+ * only dead paragraphs are dropped (and facet values read, if counted). */
+static int check_window(zhfts_db *db, run *r, zx_match *m, bool text)
 {
 	zstream *st = r->st;
 	const zplan *plan = r->plan;
-	zx_fetched *f = m->n ? calloc(m->n, sizeof *f) : NULL;
+	unsigned slots[65];
+	size_t nslots = window_slots(st, slots);
+	bool read = text || st->ncounters;
+	zx_fetched *f = m->n && read ? calloc(m->n, sizeof *f) : NULL;
 	uint32_t *ids = m->n ? malloc(m->n * sizeof *ids) : NULL;
-	int rc = m->n && (!f || !ids) ? ZHFTS_ENOMEM : ZHFTS_OK;
-	for (size_t i = 0; rc == ZHFTS_OK && i < m->n; i++)
-		ids[i] = m->items[i].docid;
-	if (rc == ZHFTS_OK && m->n)
-		rc = zx_fetch(db->x, ids, m->n, doc_slot, 1, f, &db->err);
+	size_t *at = m->n ? malloc(m->n * sizeof *at) : NULL;
+	int rc = m->n && ((read && !f) || !ids || !at) ? ZHFTS_ENOMEM : ZHFTS_OK;
+	size_t n = 0;
 	for (size_t i = 0; rc == ZHFTS_OK && i < m->n; i++) {
+		st->seen++;
+		if (st->dead && zhfts__dead_has(&db->dead, m->items[i].docid)) {
+			st->rejected++;
+			continue;
+		}
+		ids[n] = m->items[i].docid;
+		at[n++] = i;
+	}
+	if (rc == ZHFTS_OK && n && read)
+		rc = zx_fetch(db->x, ids, n, text, slots, nslots, f, &db->err);
+	for (size_t j = 0; rc == ZHFTS_OK && j < n; j++) {
+		zx_item *it = &m->items[at[j]];
 		zrecord rec;
-		if (f[i].missing || zhfts__record_decode(&rec, f[i].data, f[i].data_len) != ZHFTS_OK) {
-			/* For a reader, a record that does not read is a writer's commit
-			 * overtaking it, unless it lasts. */
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: unreadable paragraph record",
+		int held = -1;
+		if (read && f[j].missing) {
+			/* A reader whose paragraph vanished: a writer's commit overtook it. */
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: a paragraph vanished while read",
 			              db->path);
 			db->err.lasting = ZHFTS_ECORRUPT;
 			break;
 		}
-		st->seen++;
-		rc = zhfts__candidate_load(db, &r->cand, f[i].values[0], f[i].value_lens[0], &rec);
-		if (rc)
-			break;
-		if (plan->inexact && !zhfts__check(db, plan->check, &r->cand)) {
-			st->rejected++;
-			continue;
-		}
-		int held = 0;
-		for (size_t t = 0; plan->tiers_inexact && t < plan->ntiers; t++)
-			held += zhfts__check(db, plan->tiers[t], &r->cand);
-		void *v = st->pend;
-		if (zvec_grow(&v, &st->pendcap, st->npend + 1, sizeof *st->pend)) {
-			rc = ZHFTS_ENOMEM;
-			break;
-		}
-		st->pend = v;
-		zcand *c = &st->pend[st->npend];
-		memset(c, 0, sizeof *c);
-		c->docid = m->items[i].docid;
-		c->seq = st->seq++;
-		split_weight(c, m->items[i].weight, plan->tiers_inexact ? held : -1);
-		if (m->items[i].sort_key) {
-			c->key = m->items[i].sort_key;
-			c->key_len = m->items[i].sort_key_len;
-			m->items[i].sort_key = NULL;
-		}
-		c->doc = zhfts__strndup(f[i].values[0], f[i].value_lens[0]);
-		c->doc_len = f[i].value_lens[0];
-		c->data = f[i].data;
-		c->data_len = f[i].data_len;
-		f[i].data = NULL;
-		st->npend++;
-		st->accepted++;
-		if (!c->doc) {
-			rc = ZHFTS_ENOMEM;
-			break;
-		}
-		/* Facets of checked queries are counted here. */
-		for (size_t k = 0; rc == ZHFTS_OK && k < st->ncounters; k++) {
-			if (st->facet_doc[k]) {
-				rc = zhfts__facet_count(st->counters[k], c->doc, c->doc_len, 1);
+		if (text) {
+			if (zhfts__record_decode(&rec, f[j].data, f[j].data_len) != ZHFTS_OK) {
+				/* For a reader, a record that does not read is a writer's
+				 * commit overtaking it, unless it lasts. */
+				rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
+				              "%s: unreadable paragraph record", db->path);
+				db->err.lasting = ZHFTS_ECORRUPT;
+				break;
+			}
+			rc = zhfts__candidate_load(db, &r->cand, f[j].values[0], f[j].value_lens[0], &rec);
+			if (rc)
+				break;
+			if (plan->inexact && !zhfts__check(db, plan->check, &r->cand)) {
+				st->rejected++;
 				continue;
 			}
-			const char *name = NULL;
-			for (size_t j = 0; j < db->nfields; j++)
-				if (db->fields[j].slot == st->facet_slots[k])
-					name = db->fields[j].name;
-			for (uint32_t j = 0; name && j < rec.nfields; j++) {
-				const char *fn, *fv;
-				size_t fnl, fvl;
-				if (!zhfts__record_field(&rec, j, &fn, &fnl, &fv, &fvl) || fnl != strlen(name) ||
-				    memcmp(fn, name, fnl))
-					continue;
-				rc = zhfts__field_normalize(&db->tok, fv, fvl, &r->cand.norm);
-				rc = rc ? rc : zhfts__field_sortable(r->cand.norm.data, r->cand.norm.len, &r->cand.sortable);
-				rc = rc ? rc : zhfts__facet_count(st->counters[k], r->cand.sortable.data, r->cand.sortable.len, 1);
+			if (plan->tiers_inexact) {
+				held = 0;
+				for (size_t t = 0; t < plan->ntiers; t++)
+					held += zhfts__check(db, plan->tiers[t], &r->cand);
 			}
 		}
+		zcand *c = new_cand(st, it);
+		if (!c) {
+			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		split_weight(c, it->weight, held);
+		c->key = it->sort_key;
+		c->key_len = it->sort_key_len;
+		it->sort_key = NULL;
+		if (read) {
+			c->doc = f[j].values[0];
+			c->doc_len = f[j].value_lens[0];
+			f[j].values[0] = NULL;
+			c->data = f[j].data;
+			c->data_len = f[j].data_len;
+			f[j].data = NULL;
+			rc = count_facets(st, &f[j]);
+		}
+		st->accepted++;
 	}
-	zx_fetched_free(f, m->n);
+	zx_fetched_free(f, n);
 	free(f);
 	free(ids);
+	free(at);
 	if (rc == ZHFTS_ENOMEM)
 		zerr_set(&db->err, rc, "out of memory checking hits");
 	return rc;
@@ -330,14 +364,9 @@ static int take_window(run *r, zx_match *m)
 {
 	zstream *st = r->st;
 	for (size_t i = 0; i < m->n; i++) {
-		void *v = st->pend;
-		if (zvec_grow(&v, &st->pendcap, st->npend + 1, sizeof *st->pend))
+		zcand *c = new_cand(st, &m->items[i]);
+		if (!c)
 			return ZHFTS_ENOMEM;
-		st->pend = v;
-		zcand *c = &st->pend[st->npend++];
-		memset(c, 0, sizeof *c);
-		c->docid = m->items[i].docid;
-		c->seq = st->seq++;
 		split_weight(c, m->items[i].weight, -1);
 		c->key = m->items[i].sort_key;
 		c->key_len = m->items[i].sort_key_len;
@@ -360,7 +389,7 @@ static int fetch_docs(zhfts_db *db, zcand **cs, size_t n)
 		if (!cs[i]->doc)
 			ids[m++] = cs[i]->docid;
 	if (rc == ZHFTS_OK && m)
-		rc = zx_fetch(db->x, ids, m, doc_slot, 1, f, &db->err);
+		rc = zx_fetch(db->x, ids, m, false, doc_slot, 1, f, &db->err);
 	for (size_t i = 0, k = 0; rc == ZHFTS_OK && i < n; i++) {
 		if (cs[i]->doc)
 			continue;
@@ -477,7 +506,7 @@ static int pull(zhfts_db *db, run *r)
 		st->have_bound = true;
 	}
 	st->at += m.n;
-	rc = rc ? rc : st->checked ? check_window(db, r, &m) : take_window(r, &m);
+	rc = rc ? rc : st->counted ? check_window(db, r, &m, st->checked) : take_window(r, &m);
 	zx_match_free(&m);
 	/* The next window grows, so that a long stream costs a few matches. */
 	st->chunk = st->chunk > total / 2 ? (size_t)total + 1 : st->chunk * 2;
@@ -611,6 +640,7 @@ static int search_read(zhfts_db *db, void *vctx)
 	int rc = ZHFTS_OK;
 	if (!q->planned || q->plan_generation != db->generation)
 		rc = plan_read(db, q);
+	rc = rc ? rc : zhfts__dead_refresh(db);
 	if (rc)
 		return rc;
 	zstream *st = &q->st;
@@ -622,9 +652,9 @@ static int search_read(zhfts_db *db, void *vctx)
 		/* a retried read starts the facets over */
 		free_facets_in(&s->facet_out[k]);
 	}
-	bool fresh = !st->started || st->generation != db->generation || st->order != order ||
+	bool fresh = !st->started || db->writable || st->generation != db->generation || st->order != order ||
 	             st->slot != s->want.slot || st->reverse != s->want.reverse || s->facets ||
-	             (s->exact && !st->exhausted && !checked_plan(&q->plan));
+	             (s->exact && !st->exhausted && !st->counted);
 	if (fresh) {
 		stream_reset(st);
 		st->order = order;
@@ -632,15 +662,17 @@ static int search_read(zhfts_db *db, void *vctx)
 		st->reverse = s->want.reverse;
 		st->generation = db->generation;
 		st->checked = checked_plan(&q->plan);
+		st->dead = db->dead.count > 0;
+		st->counted = st->checked || st->dead;
 		st->chunk = s->limit == SIZE_MAX || s->offset > SIZE_MAX / 4 ? SIZE_MAX / 2
-		            : st->checked                                  ? 2 * (s->offset + s->limit) + 16
+		            : st->counted                                  ? 2 * (s->offset + s->limit) + 16
 		                                                           : s->offset + s->limit + 1;
 	}
 	st->keep_from = s->offset;
 	st->keep_to = s->limit > SIZE_MAX - s->offset ? SIZE_MAX : s->offset + s->limit;
 	zfacet_counter *counters[64] = {0};
 	run r = {q, &q->plan, st, st->keep_to, s->exact || s->facets, NULL, 0, {0}};
-	if (s->facets && !st->checked) {
+	if (s->facets && !st->counted) {
 		r.spies = s->spies;
 		r.nspies = s->nfacets;
 	} else if (s->facets) {
@@ -654,13 +686,13 @@ static int search_read(zhfts_db *db, void *vctx)
 	}
 	/* Xapian counts every match of an exact query itself (check_at_least);
 	 * checked candidates must all be read. */
-	if ((s->exact || s->facets) && st->checked)
+	if ((s->exact || s->facets) && st->counted)
 		r.want = SIZE_MAX;
 	rc = rc ? rc : fill(db, &r);
 	zhfts__candidate_free(&r.cand);
 	for (size_t k = 0; k < s->nfacets; k++) {
 		if (rc == ZHFTS_OK && s->facets) {
-			if (st->checked) {
+			if (st->counted) {
 				rc = zhfts__facet_finish(counters[k], s->o->facets[k], s->facet_doc[k], s->o->facet_limit,
 				                         &s->facet_out[k]);
 			} else {
@@ -781,10 +813,12 @@ int zhfts_query_search(zhfts_query *q, const zhfts_search_options *opts, zhfts_r
 		uint64_t placed = st->nplaced + st->npend;
 		if (st->exhausted) {
 			res->estimate = res->lower = res->upper = placed;
-		} else if (!st->checked) {
-			res->estimate = st->x_estimate;
+		} else if (!st->counted) {
 			res->lower = st->x_lower > placed ? st->x_lower : placed;
-			res->upper = st->x_upper;
+			res->upper = st->x_upper > res->lower ? st->x_upper : res->lower;
+			res->estimate = st->x_estimate < res->lower ? res->lower
+			                : st->x_estimate > res->upper ? res->upper
+			                                              : st->x_estimate;
 		} else {
 			res->lower = st->accepted;
 			res->upper = st->x_upper > st->rejected ? st->x_upper - st->rejected : st->accepted;

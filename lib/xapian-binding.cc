@@ -8,6 +8,7 @@
 #include <xapian.h>
 
 #include <cerrno>
+#include <unistd.h>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -169,20 +170,30 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, ze
 		return zerr_set(err, ZHFTS_ENOMEM, "%s: out of memory", path);
 	try {
 		int xf = (flags & ZX_NO_SYNC) ? Xapian::DB_NO_SYNC : 0;
+		// DB_NO_TERMLIST creates a database without a termlist table, and
+		// lets an existing one without it open for writing (an existing
+		// termlist table opens as usual).
+		int create_xf = (flags & ZX_NO_TERMLIST) ? Xapian::DB_NO_TERMLIST : 0;
 		switch (mode) {
 		case ZX_READ:
 			db->rd = Xapian::Database(path);
 			break;
 		case ZX_OPEN:
-			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_OPEN);
+			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_NO_TERMLIST | Xapian::DB_OPEN);
 			db->writable = true;
 			break;
 		case ZX_CREATE:
-			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+		{
+			// An existing database keeps what it has; a new one gets create_xf.
+			std::string version = std::string(path) + "/iamglass";
+			bool exists = access(version.c_str(), F_OK) == 0;
+			db->wr = Xapian::WritableDatabase(path, xf | (exists ? Xapian::DB_NO_TERMLIST : create_xf) |
+			                                            Xapian::DB_CREATE_OR_OPEN | Xapian::DB_BACKEND_GLASS);
+		}
 			db->writable = true;
 			break;
 		case ZX_OVERWRITE:
-			db->wr = Xapian::WritableDatabase(path, xf | Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
+			db->wr = Xapian::WritableDatabase(path, xf | create_xf | Xapian::DB_CREATE_OR_OVERWRITE | Xapian::DB_BACKEND_GLASS);
 			db->writable = true;
 			break;
 		}
@@ -268,6 +279,36 @@ int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err)
 		return *value ? ZHFTS_OK : zerr_set(err, ZHFTS_ENOMEM, "out of memory");
 	} catch (...) {
 		return map_exception(err, "reading database settings", db);
+	}
+}
+
+int zx_metadata_get_bytes(zx_db *db, const char *key, char **value, size_t *len, zerr *err)
+{
+	*value = nullptr;
+	*len = 0;
+	try {
+		std::string v = db->rd.get_metadata(key);
+		if (!(*value = copy_out(v)))
+			return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+		*len = v.size();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading database metadata", db);
+	}
+}
+
+int zx_metadata_keys(zx_db *db, const char *prefix, zx_term_fn fn, void *ctx, zerr *err)
+{
+	try {
+		for (auto k = db->rd.metadata_keys_begin(prefix); k != db->rd.metadata_keys_end(prefix); ++k) {
+			const std::string &s = *k;
+			int rc = fn(ctx, s.data(), s.size(), 0);
+			if (rc)
+				return rc;
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "listing database metadata", db);
 	}
 }
 
@@ -366,7 +407,7 @@ void zx_fetched_free(zx_fetched *f, size_t n)
 	}
 }
 
-int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots, size_t nslots,
+int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, bool data, const unsigned *slots, size_t nslots,
              zx_fetched *out, zerr *err)
 {
 	memset(out, 0, n * sizeof *out);
@@ -381,10 +422,12 @@ int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots,
 				f->missing = true;
 				continue;
 			}
-			std::string data = d.get_data();
-			if (!(f->data = copy_out(data)))
-				throw std::bad_alloc();
-			f->data_len = data.size();
+			if (data) {
+				std::string bytes = d.get_data();
+				if (!(f->data = copy_out(bytes)))
+					throw std::bad_alloc();
+				f->data_len = bytes.size();
+			}
 			if (nslots) {
 				f->values = static_cast<char **>(calloc(nslots, sizeof *f->values));
 				f->value_lens = static_cast<size_t *>(calloc(nslots, sizeof *f->value_lens));
@@ -404,6 +447,32 @@ int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots,
 	} catch (...) {
 		zx_fetched_free(out, i + 1 < n ? i + 1 : n);
 		return map_exception(err, "reading documents", db);
+	}
+}
+
+int zx_used_range(zx_db *db, uint32_t *first, uint32_t *last, zerr *err)
+{
+	*first = *last = 0;
+	try {
+		Xapian::PostingIterator p = db->rd.postlist_begin(std::string());
+		if (p == db->rd.postlist_end(std::string()))
+			return ZHFTS_OK;
+		*first = *p;
+		// The highest docid holding a document: bisect with skip_to.
+		Xapian::docid lo = *p, hi = db->rd.get_lastdocid();
+		while (lo < hi) {
+			Xapian::docid mid = lo + (hi - lo + 1) / 2;
+			Xapian::PostingIterator q = db->rd.postlist_begin(std::string());
+			q.skip_to(mid);
+			if (q == db->rd.postlist_end(std::string()))
+				hi = mid - 1;
+			else
+				lo = *q;
+		}
+		*last = lo;
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading document ids", db);
 	}
 }
 

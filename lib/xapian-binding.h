@@ -76,9 +76,11 @@ typedef struct zqnode {
 /* ---- databases -------------------------------------------------------------- */
 typedef struct zx_db zx_db;
 typedef struct zx_doc zx_doc;
+typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
 
 enum zx_mode { ZX_READ, ZX_OPEN, ZX_CREATE, ZX_OVERWRITE };
 #define ZX_NO_SYNC 0x1u
+#define ZX_NO_TERMLIST 0x2u /* a new database without a termlist table (no deletes) */
 
 int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, zerr *err);
 /* Commits pending changes of a writable database, then frees the handle. */
@@ -90,12 +92,16 @@ size_t zx_shards(const zx_db *db);
 /* *value is malloc'd ("" when the key is absent). */
 int zx_metadata_get(zx_db *db, const char *key, char **value, zerr *err);
 int zx_metadata_set(zx_db *db, const char *key, const char *value, size_t len, zerr *err);
+/* The same, with the value's length (it may hold NUL bytes). */
+int zx_metadata_get_bytes(zx_db *db, const char *key, char **value, size_t *len, zerr *err);
+/* Every metadata key starting with prefix, in byte order (see the top of
+ * the file for what fn may do). */
+int zx_metadata_keys(zx_db *db, const char *prefix, zx_term_fn fn, void *ctx, zerr *err);
 
 int zx_doccount(zx_db *db, uint64_t *out, zerr *err);
 int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err);
 int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err);
 
-typedef int (*zx_term_fn)(void *ctx, const char *term, size_t len, uint32_t termfreq);
 /* Every term starting with prefix, in byte order, starting after `after`
  * (NULL: from the first).  See the top of the file for what fn may do. */
 int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, const char *after, size_t after_len,
@@ -115,10 +121,12 @@ typedef struct zx_fetched {
 	bool missing;      /* no such document (deleted) */
 } zx_fetched;
 
-/* Reads documents by docid.  slots: the values to read (may be 0).  A
- * missing document is marked, not an error. */
-int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, const unsigned *slots, size_t nslots,
+/* Reads documents by docid: their data (unless !data) and the values in
+ * slots (nslots may be 0).  A missing document is marked, not an error. */
+int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, bool data, const unsigned *slots, size_t nslots,
              zx_fetched *out, zerr *err);
+/* The lowest and highest docid holding a document (0, 0 if none). */
+int zx_used_range(zx_db *db, uint32_t *first, uint32_t *last, zerr *err);
 void zx_fetched_free(zx_fetched *f, size_t n);
 
 /* ---- writing ---------------------------------------------------------------- */

@@ -225,12 +225,31 @@ bool zhfts__record_field(const zrecord *r, uint32_t k, const char **name, size_t
 /* ---- settings.c: what shapes the terms, recorded in every database ------- */
 #define ZHFTS_SETTINGS_KEY "zhfts.settings"
 #define ZHFTS_FIELDS_KEY "zhfts.fields"
+#define ZHFTS_STORAGE_KEY "zhfts.storage" /* "tombstones": see dead.c */
 /* The settings string of s ("format=4 normalize=1 ..."). */
 void zhfts__settings_string(const zhfts_options *s, char *buf, size_t cap);
 /* Resolves opts against a stored settings string ("" for a new database)
  * into *out; `who` names the database in messages. */
 int zhfts__settings_resolve(zhfts_options *out, const zhfts_options *opts, const char *stored,
                             const char *who, zerr *err);
+
+/* ---- dead.c: paragraphs deleted or replaced, still in the index ----------- */
+typedef struct zdead {
+	uint8_t **blocks;   /* per 65,536 docids: a bitmap, or NULL */
+	size_t nblocks;
+	bool *dirty;        /* blocks changed since the last store */
+	bool changed;
+	uint64_t count;
+} zdead;
+
+bool zhfts__dead_has(const zdead *d, uint32_t docid);
+int zhfts__dead_add(zdead *d, uint32_t docid);
+/* Writes the changed blocks and the count into x's metadata (pending until
+ * x commits). */
+int zhfts__dead_store(zdead *d, zx_db *x, zerr *err);
+/* Reads the set from x's metadata (a reader may get ZX_EMODIFIED). */
+int zhfts__dead_load(zdead *d, zx_db *x, bool writer, const char *who, zerr *err);
+void zhfts__dead_free(zdead *d);
 
 /* ---- db.c: the database handle ------------------------------------------- */
 typedef struct zfieldname {
@@ -249,6 +268,10 @@ struct zhfts_db {
 	int holdoff_fd;            /* lock file that holds off commits for readers; -1 if none */
 	bool committed_under_readers; /* the last commit went ahead while readers held it */
 	uint64_t generation;       /* bumped on every reopen: caches keyed by it */
+	bool tombstones;           /* deletes are recorded as dead paragraphs (dead.c) */
+	zdead dead;
+	uint64_t dead_generation;
+	bool dead_valid;
 	/* writers */
 	size_t pending_bytes, auto_commit_bytes;
 	uint64_t pending_docs;     /* documents added or deleted since the last commit */
@@ -265,6 +288,12 @@ struct zhfts_db {
 	size_t nsections, seccap;
 	uint64_t sec_generation;
 	bool sec_valid;
+	/* ids too long for a term, and the hashed terms that stand for them:
+	 * doc:PREFIX* looks for them here (cached per generation) */
+	struct zlongid { char *term, *id; } *longids;
+	size_t nlongids, longcap;
+	uint64_t long_generation;
+	bool long_valid;
 	/* the last failure */
 	zerr err;
 	zhfts_error error;
@@ -289,6 +318,12 @@ int zhfts__commit(zhfts_db *db);
 /* Drops every change since the last commit after a failure, counting what
  * was lost into db->error.lost. */
 void zhfts__discard_pending(zhfts_db *db);
+/* The dead paragraphs, current for this generation (inside a read). */
+int zhfts__dead_refresh(zhfts_db *db);
+/* Removes a paragraph: a dead paragraph, or a real delete where the
+ * database can (a remote database with a termlist). */
+int zhfts__remove_paragraph(zhfts_db *db, uint32_t docid);
+
 /* The known field names (loaded from the metadata, cached per generation):
  * zhfts__fields_load() as a read of its own, zhfts__fields_refresh()
  * inside one (it may return ZX_EMODIFIED). */
@@ -305,6 +340,9 @@ int zhfts__fields_register(zhfts_db *db, const zhfts_field *fields, size_t n);
 /* The paragraphs (docids) of a document, whatever its id term's hash may
  * share with other ids: *docids is malloc'd, in docid order. */
 int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n);
+/* The ids stored hashed, each with its term (inside a read). */
+int zhfts__long_ids(zhfts_db *db, const struct zlongid **ids, size_t *n);
+void zhfts__long_ids_free(zhfts_db *db);
 
 /* ---- parse.c: query text -> syntax tree ---------------------------------- */
 enum qn_kind {

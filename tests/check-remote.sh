@@ -18,8 +18,9 @@ trap cleanup EXIT
 cp "$sample" "$tmp/a.txt"
 grep -E '關|學' "$sample" >"$tmp/b.txt"
 "$cli" index --quiet --db "$tmp/all" "$tmp/a.txt" "$tmp/b.txt"
-"$cli" index --quiet --db "$tmp/shard1" "$tmp/a.txt"
-"$cli" index --quiet --db "$tmp/shard2" "$tmp/b.txt"
+# xapian-tcpsrv can serve only databases with a termlist.
+"$cli" index --quiet --termlist --db "$tmp/shard1" "$tmp/a.txt"
+"$cli" index --quiet --termlist --db "$tmp/shard2" "$tmp/b.txt"
 printf 'auto %s\nauto %s\n' "$tmp/shard1" "$tmp/shard2" >"$tmp/shards.stub"
 
 # A free port on loopback, then a server for each shard, each in a session

@@ -29,6 +29,7 @@ static const struct option {
 	{"sort", OPT_SORT, true},
 	{"facet", OPT_FACET, true},
 	{"lenient", OPT_LENIENT, false},
+	{"termlist", OPT_TERMLIST, false},
 };
 
 static int parse_count(const char *cmd, const char *name, const char *v, size_t *out)
@@ -116,6 +117,7 @@ static void set_flag(unsigned int bit, cli_args *a)
 	case OPT_ALL: a->all = true; break;
 	case OPT_NO_TRADITIONAL: a->no_traditional = true; break;
 	case OPT_LENIENT: a->lenient = true; break;
+	case OPT_TERMLIST: a->termlist = true; break;
 	}
 }
 

@@ -36,7 +36,8 @@ enum {
 	OPT_FIELD = 1u << 12,
 	OPT_SORT = 1u << 13,
 	OPT_FACET = 1u << 14,
-	OPT_LENIENT = 1u << 15
+	OPT_LENIENT = 1u << 15,
+	OPT_TERMLIST = 1u << 16
 };
 
 #define CLI_MAX_REPEATS 64
@@ -49,7 +50,7 @@ typedef struct cli_args {
 	int color;             /* CLI_COLOR_* */
 	size_t limit, offset;
 	size_t jobs;           /* --jobs, at least 1 */
-	bool lines, quiet, all, no_traditional, lenient, help;
+	bool lines, quiet, all, no_traditional, lenient, termlist, help;
 	const char *sort;      /* --sort */
 	zhfts_field fields[CLI_MAX_REPEATS]; /* --field NAME=VALUE (values point into argv) */
 	size_t nfields;
