@@ -358,8 +358,10 @@ typedef struct zhfts_stats {
 	uint64_t paragraphs;   /**< paragraphs (Xapian documents) */
 	uint64_t terms;        /**< distinct terms (0 unless asked with ZHFTS_STATS_TERMS) */
 	uint64_t disk_bytes;   /**< size of the database files (0 for in-memory and remote) */
+	uint64_t dead;         /**< dead paragraphs (deleted or replaced) still in the index:
+	                            zhfts_db_compact() removes them */
 } zhfts_stats;
-#define ZHFTS_STATS_INIT {ZHFTS_STATS_VERSION, 0, 0, 0, 0}
+#define ZHFTS_STATS_INIT {ZHFTS_STATS_VERSION, 0, 0, 0, 0, 0}
 #define ZHFTS_STATS_TERMS 0x1u /**< also count distinct terms (reads the whole term list) */
 
 /** Counts documents and paragraphs (and terms, on request).
@@ -384,6 +386,27 @@ ZHFTS_EXTERN int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *o
  */
 ZHFTS_EXTERN int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources,
                                 char **errmsg);
+
+/**
+ * Compacts a database in place: rewrites it without its dead paragraphs
+ * (those deleted or replaced since it was built) and without the slack that
+ * updates leave in Xapian's B-trees.  Each live paragraph is rebuilt from
+ * its stored record into a new database, which Xapian then compacts; the new
+ * one replaces the old one with one atomic exchange of directories.  It
+ * takes the writer's lock for the whole run (a writer that holds it makes it
+ * fail with ZHFTS_ELOCKED), and needs room for a second copy.  Readers that
+ * have the database open go on reading the old one until they reopen; hits
+ * of results from before it are then gone (zhfts_results_hit() returns NULL).
+ * It costs about as much as indexing the live paragraphs again (less the
+ * decoding and paragraph splitting) when there are dead ones, else a Xapian
+ * compaction (zhfts_db_merge() of one source).
+ *
+ * @param[in]  path    a database directory
+ * @param[out] errmsg  optional: on failure, a message for the caller to zhfts_free()
+ * @retval ZHFTS_OK, ZHFTS_ELOCKED, ZHFTS_EINVAL (not a directory), ZHFTS_ENOTFOUND,
+ *         ZHFTS_EIO, ZHFTS_ECORRUPT, ZHFTS_EVERSION, ZHFTS_ENOMEM
+ */
+ZHFTS_EXTERN int zhfts_db_compact(const char *path, char **errmsg);
 
 /** Called per document by zhfts_db_foreach_document(); non-zero stops. */
 typedef int (*zhfts_doc_fn)(void *ctx, const char *id, uint32_t paragraphs);
@@ -412,11 +435,12 @@ ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *
  *   - `NAME:VALUE` (or `NAME:"..."`): the document's field NAME equals VALUE,
  *     both normalized as text is (NFKC, case, Traditional), so that
  *     `district:海淀區` finds 海淀区;
- *   - `NAME:LOW..HIGH`, `NAME:LOW..`, `NAME:..HIGH`: an inclusive range.  When
- *     both ends are numbers (`year:2019..2020`, `score:..0.5`) values compare
- *     as numbers, and only values that are numbers match; otherwise values
- *     compare in byte order of their normalized text, so ISO dates work
- *     (`date:2020-01-01..2020-06-30`);
+ *   - `NAME:LOW..HIGH`, `NAME:LOW..`, `NAME:..HIGH`: an inclusive range.
+ *     Values that are numbers compare as numbers, with ends that are numbers;
+ *     values that are text compare in byte order of their normalized text,
+ *     with the ends' text.  So `year:2019..2020` and `score:..0.5` compare
+ *     numbers, and ISO dates work (`date:2020-01-01..2020-06-30`, `date:2020..`
+ *     from 2020 on); a range whose ends are text matches no number;
  *   - `doc:ID` and `doc:PREFIX*`: the document id is ID, or starts with PREFIX.
  *   Filters combine with everything else: `(5G OR 芯片) district:海淀区 -year:2019`.
  *   A query of filters alone lists the paragraphs that pass them.

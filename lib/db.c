@@ -122,6 +122,17 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 		if (attempt > 0) {
 			zerr tmp = {{0}, 0, 0, -1};
 			int r = zx_reopen(db->x, &tmp);
+			if (attempt >= 3 && !db->writable) {
+				/* Still failing: the database may have been replaced whole
+				 * (compacted into place), which a reopen of the files it has
+				 * open does not see.  Open it again by its path. */
+				zx_db *fresh = NULL;
+				if (zx_open(&fresh, db->path, ZX_READ, 0, &tmp) == ZHFTS_OK) {
+					zx_close(db->x, &tmp);
+					db->x = fresh;
+					r = ZHFTS_OK;
+				}
+			}
 			db->generation++;
 			if (r != ZHFTS_OK && r != ZX_EMODIFIED) {
 				if (held)
@@ -416,7 +427,6 @@ static int refresh_dead(zhfts_db *db, void *ctx)
 static void free_handle(zhfts_db *db)
 {
 	zhfts__dead_free(&db->dead);
-	zhfts__long_ids_free(db);
 	zhfts__sections_free(db);
 	fields_clear(db);
 	free(db->fields);

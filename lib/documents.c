@@ -68,101 +68,6 @@ int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_
 	return rc;
 }
 
-/* ---- ids too long for a term ------------------------------------------------------ */
-
-void zhfts__long_ids_free(zhfts_db *db)
-{
-	for (size_t i = 0; i < db->nlongids; i++) {
-		free(db->longids[i].term);
-		free(db->longids[i].id);
-	}
-	free(db->longids);
-	db->longids = NULL;
-	db->nlongids = db->longcap = 0;
-	db->long_valid = false;
-}
-
-typedef struct termlist {
-	char **t;
-	size_t n, cap;
-} termlist;
-
-static int take_hashed(void *ctx, const char *term, size_t len, uint32_t tf)
-{
-	termlist *l = ctx;
-	(void)tf;
-	void *v = l->t;
-	char *t = zhfts__strndup(term, len);
-	if (!t || zvec_grow(&v, &l->cap, l->n + 1, sizeof *l->t)) {
-		free(t);
-		return ZHFTS_ENOMEM;
-	}
-	l->t = v;
-	l->t[l->n++] = t;
-	return ZHFTS_OK;
-}
-
-static int add_long_id(zhfts_db *db, const char *term, const char *id, size_t len)
-{
-	for (size_t i = 0; i < db->nlongids; i++)
-		if (!strcmp(db->longids[i].term, term) && strlen(db->longids[i].id) == len &&
-		    !memcmp(db->longids[i].id, id, len))
-			return ZHFTS_OK;
-	void *v = db->longids;
-	if (zvec_grow(&v, &db->longcap, db->nlongids + 1, sizeof *db->longids))
-		return ZHFTS_ENOMEM;
-	db->longids = v;
-	struct zlongid *l = &db->longids[db->nlongids];
-	l->term = zhfts__strdup(term);
-	l->id = zhfts__strndup(id, len);
-	if (!l->term || !l->id) {
-		free(l->term);
-		free(l->id);
-		return ZHFTS_ENOMEM;
-	}
-	db->nlongids++;
-	return ZHFTS_OK;
-}
-
-int zhfts__long_ids(zhfts_db *db, const struct zlongid **ids, size_t *n)
-{
-	*ids = NULL;
-	*n = 0;
-	int rc = ZHFTS_OK;
-	if (!db->long_valid || db->writable || db->long_generation != db->generation) {
-		zhfts__long_ids_free(db);
-		termlist l = {0};
-		rc = zx_allterms(db->x, "Q#", 2, NULL, 0, take_hashed, &l, &db->err);
-		for (size_t i = 0; rc == ZHFTS_OK && i < l.n; i++) {
-			uint32_t *docids = NULL;
-			size_t nd = 0;
-			rc = zx_postlist(db->x, l.t[i], strlen(l.t[i]), &docids, &nd, &db->err);
-			zx_fetched *f = rc || !nd ? NULL : calloc(nd, sizeof *f);
-			if (rc == ZHFTS_OK && nd && !f)
-				rc = ZHFTS_ENOMEM;
-			rc = rc || !nd ? rc : zx_fetch(db->x, docids, nd, false, doc_slot, 1, f, &db->err);
-			for (size_t k = 0; rc == ZHFTS_OK && k < nd; k++)
-				if (!f[k].missing)
-					rc = add_long_id(db, l.t[i], f[k].values[0], f[k].value_lens[0]);
-			zx_fetched_free(f, nd);
-			free(f);
-			free(docids);
-		}
-		for (size_t i = 0; i < l.n; i++)
-			free(l.t[i]);
-		free(l.t);
-		if (rc) {
-			zhfts__long_ids_free(db);
-			return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "out of memory listing long document ids") : rc;
-		}
-		db->long_valid = true;
-		db->long_generation = db->generation;
-	}
-	*ids = db->longids;
-	*n = db->nlongids;
-	return ZHFTS_OK;
-}
-
 /* ---- reading one document ------------------------------------------------------ */
 
 typedef struct getdoc {
@@ -458,8 +363,10 @@ static int read_counts(zhfts_db *db, void *ctx)
 	c->out->terms = 0;
 	int rc = zx_doccount(db->x, &c->out->paragraphs, &db->err);
 	rc = rc ? rc : zhfts__dead_refresh(db);
-	if (rc == ZHFTS_OK)
+	if (rc == ZHFTS_OK) {
+		c->out->dead = db->dead.count;
 		c->out->paragraphs -= db->dead.count < c->out->paragraphs ? db->dead.count : c->out->paragraphs;
+	}
 	if (rc == ZHFTS_OK && (c->flags & ZHFTS_STATS_TERMS))
 		rc = zx_allterms(db->x, "", 0, NULL, 0, count_term, &c->out->terms, &db->err);
 	return rc;

@@ -90,6 +90,11 @@ static int by_count(const void *a, const void *b)
 	return strcmp(x->text, y->text);
 }
 
+static int by_text(const void *a, const void *b)
+{
+	return strcmp(((const shown *)a)->text, ((const shown *)b)->text);
+}
+
 /* The counter as a facet: values shown as text, most frequent first. */
 int zhfts__facet_finish(zfacet_counter *c, const char *name, bool doc, size_t limit, zhfts_facet *out)
 {
@@ -112,17 +117,14 @@ int zhfts__facet_finish(zfacet_counter *c, const char *name, bool doc, size_t li
 		b.len = 0;
 	}
 	zbuf_free(&b);
-	if (rc == ZHFTS_OK) {
+	if (rc == ZHFTS_OK && n > 1) {
 		/* Two sortable forms may show alike (a number given as 2020 and as
 		 * 2020.0): one value, their counts added. */
-		qsort(s, n, sizeof *s, by_count);
+		qsort(s, n, sizeof *s, by_text);
 		size_t m = 0;
 		for (size_t i = 0; i < n; i++) {
-			size_t k = 0;
-			while (k < m && strcmp(s[k].text, s[i].text))
-				k++;
-			if (k < m) {
-				s[k].count += s[i].count;
+			if (m && !strcmp(s[m - 1].text, s[i].text)) {
+				s[m - 1].count += s[i].count;
 				free(s[i].text);
 			} else {
 				s[m++] = s[i];

@@ -32,16 +32,9 @@ static int check_id(zhfts_db *db, const char *id)
 	return ZHFTS_OK;
 }
 
-/* The fields of one document: the caller's, then the guessed ones. */
-typedef struct docfields {
-	zhfts_field f[ZHFTS_MAX_FIELDS + 2];
-	size_t n;
-	zbuf guessed[2];
-	zbuf norm[ZHFTS_MAX_FIELDS + 2];     /* normalized values */
-	zbuf sortable[ZHFTS_MAX_FIELDS + 2];
-} docfields;
+typedef zdocfields docfields;
 
-static void docfields_free(docfields *df)
+void zhfts__docfields_free(docfields *df)
 {
 	for (size_t i = 0; i < 2; i++)
 		zbuf_free(&df->guessed[i]);
@@ -112,7 +105,7 @@ static int guess_fields(docfields *df, const zdecoded *d)
 	return ZHFTS_OK;
 }
 
-static int normalize_fields(zhfts_db *db, docfields *df)
+int zhfts__docfields_prepare(zhfts_db *db, docfields *df)
 {
 	int rc = ZHFTS_OK;
 	for (size_t i = 0; rc == ZHFTS_OK && i < df->n; i++) {
@@ -137,14 +130,7 @@ static int add_units(zx_doc *xd, zbuf *term, const zunits *us)
 	return rc;
 }
 
-typedef struct docctx {
-	const char *id;
-	const zbuf *idterm;
-	const docfields *df;
-	zbuf term, data;
-} docctx;
-
-static int build_paragraph(zhfts_db *db, zx_doc *xd, const zrecord *r, docctx *c)
+int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c)
 {
 	zunits *us = &db->units;
 	zhfts__units_reset(us);
@@ -170,6 +156,8 @@ static int build_paragraph(zhfts_db *db, zx_doc *xd, const zrecord *r, docctx *c
 		rc = rc ? rc : zx_doc_value(xd, zhfts__field_slot(name, strlen(name)), df->sortable[i].data,
 		                            df->sortable[i].len);
 	}
+	if (c->record) /* a paragraph as it is stored already */
+		return rc ? rc : zx_doc_data(xd, c->record, c->record_len);
 	rc = rc ? rc : zhfts__record_encode(&c->data, r, df->f, df->n);
 	rc = rc ? rc : zx_doc_data(xd, c->data.data, c->data.len);
 	return rc;
@@ -188,7 +176,7 @@ static void built_free(built *b)
 }
 
 /* Turns a decoded document into Xapian documents, touching no database. */
-static int build_document(zhfts_db *db, const zdecoded *d, int mode, docctx *c, built *out)
+static int build_document(zhfts_db *db, const zdecoded *d, int mode, zdocctx *c, built *out)
 {
 	zparas ps;
 	int rc = zhfts__split_paragraphs(&ps, d->text, d->len, mode);
@@ -214,7 +202,7 @@ static int build_document(zhfts_db *db, const zdecoded *d, int mode, docctx *c, 
 		if (rc)
 			break;
 		out->docs[out->n++] = xd;
-		rc = build_paragraph(db, xd, &r, c);
+		rc = zhfts__paragraph_doc(db, xd, &r, c);
 		if (rc && !db->err.msg[0])
 			zerr_set(&db->err, rc, "%s: paragraph %u: %s", c->id, p->number, zhfts_strerror(rc));
 	}
@@ -305,7 +293,7 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 		return zhfts__db_fail(db, ZHFTS_ENOMEM, id, NULL);
 	rc = check_fields(db, opts, df);
 	if (rc) {
-		docfields_free(df);
+		zhfts__docfields_free(df);
 		free(df);
 		return zhfts__db_fail(db, rc, id, NULL);
 	}
@@ -315,7 +303,7 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	                   opts && (opts->flags & ZHFTS_DOC_LENIENT), &derr);
 	if (rc) {
 		zhfts__decoded_free(&d);
-		docfields_free(df);
+		zhfts__docfields_free(df);
 		free(df);
 		zerr_set_at(&db->err, rc, derr.where ? derr.where : ZHFTS_WHERE_DOCUMENT, derr.offset, "%s: %s", id,
 		            derr.msg);
@@ -323,13 +311,13 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	}
 	if (!(opts && (opts->flags & ZHFTS_DOC_NO_GUESS)))
 		rc = guess_fields(df, &d);
-	rc = rc ? rc : normalize_fields(db, df);
+	rc = rc ? rc : zhfts__docfields_prepare(db, df);
 	zbuf idterm = {0};
 	built b = {0};
 	uint32_t replaced = 0;
 	rc = rc ? rc : zhfts__term_docid(&idterm, id, db->id_hash_bits);
 	int mode = opts && (opts->flags & ZHFTS_DOC_LINES) ? ZHFTS_PARAGRAPH_LINE : db->settings.paragraph_mode;
-	docctx c = {id, &idterm, df, {0}, {0}};
+	zdocctx c = {id, &idterm, df, NULL, 0, {0}, {0}};
 	if (rc == ZHFTS_OK && (rc = build_document(db, &d, mode, &c, &b)) != ZHFTS_OK)
 		rc = zhfts__db_fail(db, rc, id, NULL); /* nothing was written */
 	else if (rc == ZHFTS_OK)
@@ -340,7 +328,7 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	zbuf_free(&c.data);
 	built_free(&b);
 	zbuf_free(&idterm);
-	docfields_free(df);
+	zhfts__docfields_free(df);
 	free(df);
 	snprintf(db->encoding, sizeof db->encoding, "%s", d.encoding);
 	zhfts__decoded_free(&d);

@@ -473,6 +473,8 @@ static int unknown_field(planner *p, const qnode *n)
 	                     "unknown field '%.*s' at byte %zu (fields: %s)", (int)n->name_len, n->name, n->pos,
 	                     known.len ? known.data : "none");
 	zbuf_free(&known);
+	free(p->db->err_field);
+	p->db->err_field = zhfts__strndup(n->name, n->name_len);
 	return rc;
 }
 
@@ -534,7 +536,7 @@ static int plan_field(planner *p, const qnode *n, pnode *out)
 		}
 		return filter_node(out, zq_scale(zq_term(p->term.data, p->term.len), 0), c);
 	}
-	zbuf lo = {0}, hi = {0};
+	zbuf lo = {0}, hi = {0}, tlo = {0}, thi = {0};
 	char klo = 0, khi = 0;
 	rc = n->len ? range_end(p, n->text, n->len, &lo, &klo) : ZHFTS_OK;
 	rc = rc ? rc : n->len2 ? range_end(p, n->text2, n->len2, &hi, &khi) : ZHFTS_OK;
@@ -542,31 +544,74 @@ static int plan_field(planner *p, const qnode *n, pnode *out)
 		rc = zerr_set_at(p->err, ZHFTS_EQUERY, ZHFTS_WHERE_QUERY, (long long)n->pos,
 		                 "the range at byte %zu compares a %s with a %s: give two numbers or two texts", n->pos,
 		                 klo == 'N' ? "number" : "text", khi == 'N' ? "number" : "text");
+	char kind = klo ? klo : khi;
+	if (rc == ZHFTS_OK && kind == 'N') {
+		/* Number ends: numeric values in the range, and (values that are
+		 * text comparing in byte order, as the header says) text values in
+		 * the range of the ends' text: date:2020.. finds 2020-01-06. */
+		if (n->len && (zhfts__field_normalize(&p->db->tok, n->text, n->len, &p->tmp) ||
+		               zbuf_addc(&tlo, 'S') || zbuf_add(&tlo, p->tmp.data, p->tmp.len)))
+			rc = ZHFTS_ENOMEM;
+		if (rc == ZHFTS_OK && n->len2 &&
+		    (zhfts__field_normalize(&p->db->tok, n->text2, n->len2, &p->tmp) || zbuf_addc(&thi, 'S') ||
+		     zbuf_add(&thi, p->tmp.data, p->tmp.len)))
+			rc = ZHFTS_ENOMEM;
+	}
 	/* An open end stops at the edge of its kind: numbers ('N' + at most 9
 	 * bytes) sort before texts ('S' + UTF-8, which never holds 0xff). */
-	char kind = klo ? klo : khi;
 	static const char top_n[] = "N\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff";
 	if (rc == ZHFTS_OK && !klo && zbuf_addc(&lo, kind))
 		rc = ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && !khi && (kind == 'N' ? zbuf_add(&hi, top_n, sizeof top_n - 1) : zbuf_adds(&hi, "S\xff")))
 		rc = ZHFTS_ENOMEM;
-	zqnode *x = rc ? NULL : value_range(f->slot, lo.data, lo.len, hi.data, hi.len);
-	zcheck *c = rc ? NULL : ck(CK_FIELD_RANGE);
-	if (c) {
-		c->name = zhfts__strdup(f->name);
-		c->lo = zhfts__strndup(lo.data, lo.len);
-		c->hi = zhfts__strndup(hi.data, hi.len);
-		c->lo_len = lo.len;
-		c->hi_len = hi.len;
-		if (!c->name || !c->lo || !c->hi) {
-			zhfts__check_free(c);
-			c = NULL;
+	if (rc == ZHFTS_OK && kind == 'N' && ((!tlo.len && zbuf_addc(&tlo, 'S')) || (!thi.len && zbuf_adds(&thi, "S\xff"))))
+		rc = ZHFTS_ENOMEM;
+	zqnode *x = NULL;
+	zcheck *c = NULL;
+	for (int pass = 0; rc == ZHFTS_OK && pass < (kind == 'N' ? 2 : 1); pass++) {
+		const zbuf *a = pass ? &tlo : &lo, *b = pass ? &thi : &hi;
+		zqnode *xr = value_range(f->slot, a->data, a->len, b->data, b->len);
+		zcheck *cr = ck(CK_FIELD_RANGE);
+		if (cr) {
+			cr->name = zhfts__strdup(f->name);
+			cr->lo = zhfts__strndup(a->data, a->len);
+			cr->hi = zhfts__strndup(b->data, b->len);
+			cr->lo_len = a->len;
+			cr->hi_len = b->len;
 		}
+		if (!xr || !cr || !cr->name || !cr->lo || !cr->hi) {
+			zhfts__zqnode_free(xr);
+			zhfts__check_free(cr);
+			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		if (!pass) {
+			x = xr, c = cr;
+			continue;
+		}
+		zqnode *both = zq(ZQ_OR);
+		zcheck *either = ck(CK_OR);
+		if (!both || !either) {
+			free(both);
+			free(either);
+			zhfts__zqnode_free(xr);
+			zhfts__check_free(cr);
+			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		rc = zq_add(both, x);
+		rc = rc ? rc : zq_add(both, xr);
+		rc = rc ? rc : ck_add(either, c);
+		rc = rc ? rc : ck_add(either, cr);
+		x = both, c = either;
 	}
 	zbuf_free(&lo);
 	zbuf_free(&hi);
+	zbuf_free(&tlo);
+	zbuf_free(&thi);
 	if (rc) {
 		zhfts__zqnode_free(x);
+		zhfts__check_free(c);
 		return rc;
 	}
 	return filter_node(out, x, c);
@@ -582,35 +627,13 @@ static int plan_doc(planner *p, const qnode *n, pnode *out)
 	zqnode *x = NULL;
 	zcheck *c = NULL;
 	if (rc == ZHFTS_OK && n->prefix) {
-		/* The id terms that start so, and the hashed terms of long ids
-		 * that do. */
-		x = zq(ZQ_OR);
-		rc = x ? zhfts__term_docid(&p->term, id, 64) : ZHFTS_ENOMEM;
-		if (rc == ZHFTS_OK && !zhfts__term_is_hashed(p->term.data, p->term.len)) {
-			zqnode *w = zq(ZQ_WILDCARD);
-			if (w && !(w->term = zhfts__strndup(p->term.data, p->term.len))) {
-				free(w);
-				w = NULL;
-			}
-			if (w)
-				w->term_len = p->term.len;
-			rc = zq_add(x, w);
-		}
-		const struct zlongid *longs = NULL;
-		size_t nlong = 0;
-		rc = rc ? rc : zhfts__long_ids(p->db, &longs, &nlong);
-		for (size_t i = 0; rc == ZHFTS_OK && i < nlong; i++) {
-			if (strncmp(longs[i].id, id, n->len))
-				continue;
-			rc = zq_add(x, zq_term(longs[i].term, strlen(longs[i].term)));
-			p->out->inexact = true; /* the term may stand for other ids too */
-		}
-		if (rc == ZHFTS_OK && !x->nkids) {
-			zhfts__zqnode_free(x);
-			x = zq(ZQ_MATCH_NOTHING);
-		} else {
-			x = zq_scale(x, 0);
-		}
+		/* Every paragraph holds its document's id in ZHFTS_SLOT_DOC: the
+		 * ids that start so are a range of it (UTF-8 never holds 0xff). */
+		zbuf hi = {0};
+		if (zbuf_add(&hi, id, n->len) || zbuf_addc(&hi, '\xff'))
+			rc = ZHFTS_ENOMEM;
+		x = rc ? NULL : value_range(ZHFTS_SLOT_DOC, id, n->len, hi.data, hi.len);
+		zbuf_free(&hi);
 		if (rc == ZHFTS_OK && !x)
 			rc = ZHFTS_ENOMEM;
 		c = ck(CK_DOC_PREFIX);

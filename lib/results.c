@@ -27,6 +27,9 @@ int zhfts__results_new(zhfts_results **out, zhfts_db *db, zitem *items, size_t n
 	}
 	r->db = db;
 	r->generation = db->generation;
+	zerr tmp;
+	if (zx_uuid(db->x, r->uuid, sizeof r->uuid, &tmp) != ZHFTS_OK)
+		r->uuid[0] = '\0';
 	r->items = items;
 	r->n = n;
 	r->first_rank = first_rank;
@@ -135,6 +138,17 @@ static int fetch_some(zhfts_db *db, void *ctx)
 	fetching *f = ctx;
 	zhfts_results *r = f->r;
 	size_t n = 0;
+	char uuid[48];
+	int urc = zx_uuid(db->x, uuid, sizeof uuid, &db->err);
+	if (urc)
+		return urc;
+	if (r->uuid[0] && strcmp(uuid, r->uuid)) {
+		/* Compacted since: its docids name other paragraphs now. */
+		for (size_t i = f->from; i < f->to; i++)
+			if (!r->slots[i].data && !r->slots[i].loaded)
+				r->slots[i].gone = true;
+		return ZHFTS_OK;
+	}
 	uint32_t ids[FETCH_BATCH];
 	size_t at[FETCH_BATCH];
 	for (size_t i = f->from; i < f->to && n < FETCH_BATCH; i++) {
@@ -214,7 +228,8 @@ static int load_hit(zhfts_results *r, size_t i)
 	if (s->loaded)
 		return ZHFTS_OK;
 	if (s->gone)
-		return zerr_set(&r->err, ZHFTS_ENOTFOUND, "hit %zu: its document was deleted since the search", i);
+		return zerr_set(&r->err, ZHFTS_ENOTFOUND,
+		                "hit %zu: its document was deleted, or the database compacted, since the search", i);
 	if (!s->data) {
 		fetching f = {r, i, i + FETCH_BATCH < r->n ? i + FETCH_BATCH : r->n};
 		zhfts_db *db = r->db;
@@ -225,7 +240,8 @@ static int load_hit(zhfts_results *r, size_t i)
 			return rc;
 		}
 		if (s->gone)
-			return zerr_set(&r->err, ZHFTS_ENOTFOUND, "hit %zu: its document was deleted since the search", i);
+			return zerr_set(&r->err, ZHFTS_ENOTFOUND,
+			                "hit %zu: its document was deleted, or the database compacted, since the search", i);
 	}
 	return build_hit(r, i);
 }

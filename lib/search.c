@@ -595,11 +595,14 @@ static int parse_sort(zhfts_db *db, const char *sort, zstream *want)
 	}
 	const char *name = sort[0] == '-' ? sort + 1 : sort;
 	const zfieldname *f = zhfts__field_find(db, name, strlen(name));
-	if (!f)
+	if (!f) {
+		free(db->err_field);
+		db->err_field = zhfts__strdup("sort");
 		return zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
 		                   "cannot sort by '%s': not relevance, doc, or a field of this database (-FIELD for "
 		                   "descending)",
 		                   sort);
+	}
 	want->order = ORDER_FIELD;
 	want->slot = f->slot;
 	want->reverse = sort[0] == '-';
@@ -759,6 +762,7 @@ int zhfts_query_search(zhfts_query *q, const zhfts_search_options *opts, zhfts_r
 	int rc = check_options(db, opts, &o);
 	if (rc)
 		return zhfts__db_fail(db, rc, NULL, "options");
+	
 	search_ctx s = {q, &o, {0}, o.offset, o.limit ? o.limit : DEFAULT_LIMIT, !!(o.flags & ZHFTS_SEARCH_EXACT_COUNT),
 	                o.nfacets > 0, NULL, NULL, NULL, o.nfacets, NULL};
 	rc = zhfts__fields_load(db);
@@ -778,11 +782,13 @@ int zhfts_query_search(zhfts_query *q, const zhfts_search_options *opts, zhfts_r
 			s.facet_slots[k] = ZHFTS_SLOT_DOC;
 		} else {
 			const zfieldname *f = name ? zhfts__field_find(db, name, strlen(name)) : NULL;
-			if (!f)
+			if (!f) {
+				free(db->err_field);
+				db->err_field = zhfts__strdup("facets");
 				rc = zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
 				                 "cannot count facet '%s': not doc or a field of this database",
 				                 name ? name : "(null)");
-			else
+			} else
 				s.facet_slots[k] = f->slot;
 		}
 		s.spies[k].slot = s.facet_slots[k];

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <unistd.h>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -258,6 +259,17 @@ int zx_reopen(zx_db *db, zerr *err)
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "reopen", db);
+	}
+}
+
+int zx_uuid(zx_db *db, char *out, size_t cap, zerr *err)
+{
+	try {
+		std::string u = db->rd.get_uuid();
+		snprintf(out, cap, "%s", u.c_str());
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading the database's id", db);
 	}
 }
 

@@ -87,6 +87,8 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, ze
 int zx_close(zx_db *db, zerr *err);
 int zx_commit(zx_db *db, zerr *err);
 int zx_reopen(zx_db *db, zerr *err);
+/* The database's UUID (a new one after compaction) into out (at least 37 bytes). */
+int zx_uuid(zx_db *db, char *out, size_t cap, zerr *err);
 /* The sub-databases a read through this handle combines (1 unless a stub). */
 size_t zx_shards(const zx_db *db);
 /* *value is malloc'd ("" when the key is absent). */

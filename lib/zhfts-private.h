@@ -288,12 +288,6 @@ struct zhfts_db {
 	size_t nsections, seccap;
 	uint64_t sec_generation;
 	bool sec_valid;
-	/* ids too long for a term, and the hashed terms that stand for them:
-	 * doc:PREFIX* looks for them here (cached per generation) */
-	struct zlongid { char *term, *id; } *longids;
-	size_t nlongids, longcap;
-	uint64_t long_generation;
-	bool long_valid;
 	/* the last failure */
 	zerr err;
 	zhfts_error error;
@@ -334,15 +328,37 @@ const zfieldname *zhfts__field_find(zhfts_db *db, const char *name, size_t len);
 int zhfts__fields_register(zhfts_db *db, const zhfts_field *fields, size_t n);
 
 /* ---- indexer.c: documents -> Xapian documents ---------------------------- */
-/* (zhfts_db_add_document, zhfts_db_delete_document) */
+/* The fields of one document (the caller's, then the guessed ones), with
+ * their normalized and sortable forms. */
+typedef struct zdocfields {
+	zhfts_field f[ZHFTS_MAX_FIELDS + 2];
+	size_t n;
+	zbuf guessed[2];
+	zbuf norm[ZHFTS_MAX_FIELDS + 2];
+	zbuf sortable[ZHFTS_MAX_FIELDS + 2];
+} zdocfields;
+
+int zhfts__docfields_prepare(zhfts_db *db, zdocfields *df);
+void zhfts__docfields_free(zdocfields *df);
+
+/* What a paragraph's Xapian document is made of, besides its record. */
+typedef struct zdocctx {
+	const char *id;
+	const zbuf *idterm;
+	const zdocfields *df;
+	const char *record;     /* the stored record to keep as is (compaction), or NULL */
+	size_t record_len;
+	zbuf term, data;        /* scratch */
+} zdocctx;
+
+/* The terms, values and data of one paragraph (db gives the tokenizer). */
+int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c);
 
 /* ---- documents.c: listing, reading and counting documents ---------------- */
 /* The paragraphs (docids) of a document, whatever its id term's hash may
  * share with other ids: *docids is malloc'd, in docid order. */
 int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n);
-/* The ids stored hashed, each with its term (inside a read). */
-int zhfts__long_ids(zhfts_db *db, const struct zlongid **ids, size_t *n);
-void zhfts__long_ids_free(zhfts_db *db);
+
 
 /* ---- parse.c: query text -> syntax tree ---------------------------------- */
 enum qn_kind {
@@ -494,6 +510,7 @@ typedef struct zhit_slot {
 struct zhfts_results {
 	zhfts_db *db;            /* borrowed */
 	uint64_t generation;     /* of the read the items come from */
+	char uuid[48];           /* of the database they come from: docids change with it */
 	zitem *items;
 	size_t n;
 	zhit_slot *slots;        /* one per item */

@@ -377,6 +377,243 @@ static void test_merge(void)
 	free(d2);
 }
 
+/* The set of (doc, para) a query finds, as "doc:para doc:para ..." in rank
+ * order, and its total. */
+static char *hit_keys(zhfts_db *db, const char *q, uint64_t *total)
+{
+	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+	o.limit = SIZE_MAX;
+	o.flags = ZHFTS_SEARCH_NO_SNIPPETS | ZHFTS_SEARCH_EXACT_COUNT;
+	zhfts_results *r;
+	TU_OK(db, zhfts_db_search(db, q, strlen(q), &o, &r));
+	size_t cap = 64, n = 0;
+	char *out = calloc(1, cap);
+	for (size_t i = 0; i < zhfts_results_count(r); i++) {
+		const zhfts_hit *h = zhfts_results_hit(r, i);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+		char one[128];
+		int len = snprintf(one, sizeof one, "%s:%u ", h->doc, h->para);
+		while (n + (size_t)len + 1 > cap)
+			out = realloc(out, cap *= 2);
+		memcpy(out + n, one, (size_t)len + 1);
+		n += (size_t)len;
+	}
+	zhfts_results_total(r, NULL, total, NULL);
+	zhfts_results_free(r);
+	return out;
+}
+
+static void stats_of(zhfts_db *db, zhfts_stats *st)
+{
+	*st = (zhfts_stats)ZHFTS_STATS_INIT;
+	TU_OK(db, zhfts_db_stats(db, 0, st));
+}
+
+/* 60 documents of 3 paragraphs: i, then the ones replaced and deleted. */
+static void build_and_update(zhfts_db *db)
+{
+	char id[32], text[256];
+	for (int i = 0; i < 60; i++) {
+		snprintf(id, sizeof id, "d%02d", i);
+		snprintf(text, sizeof text, "科学城建设第%d段。\n\n发展经济%d。\n\n民生%d。", i, i, i % 7);
+		add(db, id, text);
+	}
+	TU_OK(db, zhfts_db_commit(db));
+	for (int i = 0; i < 12; i++) {
+		snprintf(id, sizeof id, "d%02d", i);
+		snprintf(text, sizeof text, "改写的第%d份。\n\n科学城。", i);
+		add(db, id, text);
+	}
+	for (int i = 12; i < 18; i++) {
+		snprintf(id, sizeof id, "d%02d", i);
+		TU_OK(db, zhfts_db_delete_document(db, id));
+	}
+	TU_OK(db, zhfts_db_commit(db));
+}
+
+static const char *const probe_queries[] = {"科学城", "民生", "改写", "\"经济1\"", "发展 -民生", "doc:d1*", "科学城建设"};
+
+static void test_dead_paragraphs_and_compaction(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	build_and_update(db);
+	/* Replaced and deleted paragraphs are dead: counted, never found. */
+	zhfts_stats st;
+	stats_of(db, &st);
+	CU_ASSERT_EQUAL(st.documents, 54);
+	CU_ASSERT_EQUAL(st.paragraphs, 48 * 3 + 12 * 2 - 6 * 3 + 6 * 3 - 6 * 3); /* 150 */
+	CU_ASSERT_EQUAL(st.dead, 12 * 3 + 6 * 3);
+	TU_OK(db, zhfts_db_close(db));
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	size_t nq = sizeof probe_queries / sizeof *probe_queries;
+	char *before[16];
+	uint64_t totals[16];
+	for (size_t i = 0; i < nq; i++)
+		before[i] = hit_keys(db, probe_queries[i], &totals[i]);
+	/* Independent of the library: what the documents hold now. */
+	CU_ASSERT_EQUAL(totals[0], 42 + 12); /* 科学城: d18-d59 once, d00-d11 once */
+	CU_ASSERT_EQUAL(totals[2], 12);
+	CU_ASSERT_PTR_NULL(strstr(before[0], "d12:") );
+	CU_ASSERT_PTR_NULL(strstr(before[1], "d00:"));
+	uint64_t disk = st.disk_bytes;
+	/* Compaction with a reader open: the reader reads on, then reopens. */
+	char *err = NULL;
+	int rc = zhfts_db_compact(dir, &err);
+	if (rc)
+		fprintf(stderr, "\ncompact: %s\n", err);
+	CU_ASSERT_EQUAL_FATAL(rc, ZHFTS_OK);
+	for (size_t i = 0; i < nq; i++) {
+		uint64_t t;
+		char *during = hit_keys(db, probe_queries[i], &t);
+		CU_ASSERT_STRING_EQUAL(during, before[i]);
+		free(during);
+	}
+	TU_OK(db, zhfts_db_reopen(db));
+	stats_of(db, &st);
+	CU_ASSERT_EQUAL(st.documents, 54);
+	CU_ASSERT_EQUAL(st.paragraphs, 150);
+	CU_ASSERT_EQUAL(st.dead, 0);
+	CU_ASSERT(st.disk_bytes < disk);
+	for (size_t i = 0; i < nq; i++) {
+		uint64_t t;
+		char *after = hit_keys(db, probe_queries[i], &t);
+		/* The same paragraphs in the same order, and the same total. */
+		CU_ASSERT_STRING_EQUAL(after, before[i]);
+		CU_ASSERT_EQUAL(t, totals[i]);
+		free(after);
+		free(before[i]);
+	}
+	TU_OK(db, zhfts_db_close(db));
+	/* A writer holding the lock makes compaction wait for nobody. */
+	db = open_db(ZHFTS_OPEN_WRITE, NULL);
+	CU_ASSERT_EQUAL(zhfts_db_compact(dir, &err), ZHFTS_ELOCKED);
+	zhfts_free(err);
+	err = NULL;
+	TU_OK(db, zhfts_db_close(db));
+	CU_ASSERT_EQUAL(zhfts_db_compact("/nonexistent/zhfts", &err), ZHFTS_EINVAL);
+	zhfts_free(err);
+}
+
+static void test_merge_keeps_dead_paragraphs_out(void)
+{
+	char *saved = dir, *a = tu_tmpdir("dead-a"), *b = tu_tmpdir("dead-b"), *m = tu_tmpdir("dead-m");
+	dir = a;
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	build_and_update(db);
+	TU_OK(db, zhfts_db_close(db));
+	dir = b;
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "e1", "科学城在别处。\n\n民生。");
+	add(db, "e2", "废弃的文字。");
+	TU_OK(db, zhfts_db_delete_document(db, "e2"));
+	TU_OK(db, zhfts_db_close(db));
+	const char *srcs[] = {a, b};
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_merge(m, srcs, 2, &err), ZHFTS_OK);
+	dir = m;
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	zhfts_stats st;
+	stats_of(db, &st);
+	CU_ASSERT_EQUAL(st.documents, 55);
+	CU_ASSERT_EQUAL(st.paragraphs, 152);
+	CU_ASSERT_EQUAL(st.dead, 54 + 1);
+	uint64_t t;
+	free(hit_keys(db, "科学城", &t));
+	CU_ASSERT_EQUAL(t, 55);
+	free(hit_keys(db, "废弃", &t));
+	CU_ASSERT_EQUAL(t, 0);
+	free(hit_keys(db, "改写", &t));
+	CU_ASSERT_EQUAL(t, 12);
+	TU_OK(db, zhfts_db_close(db));
+	dir = saved;
+	tu_rmrf(a);
+	tu_rmrf(b);
+	tu_rmrf(m);
+	free(a);
+	free(b);
+	free(m);
+}
+
+/* Ids too long for a term are hashed; two that share a hash stay apart. */
+static void test_hashed_ids_that_collide(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	db->id_hash_bits = 1; /* two hash values: long ids collide */
+	char a[400], b[400], c[400];
+	memset(a, 'a', 299), a[299] = '\0';
+	memset(b, 'b', 299), b[299] = '\0';
+	memset(c, 'c', 299), c[299] = '\0';
+	add(db, a, "甲文件。\n\n科学城。");
+	add(db, b, "乙文件。");
+	add(db, c, "丙文件。");
+	zbuf t1 = {0}, t2 = {0}, t3 = {0};
+	zhfts__term_docid(&t1, a, 1);
+	zhfts__term_docid(&t2, b, 1);
+	zhfts__term_docid(&t3, c, 1);
+	/* Of three ids and two hash values, two share a term. */
+	bool shared = !strcmp(t1.data, t2.data) || !strcmp(t1.data, t3.data) || !strcmp(t2.data, t3.data);
+	CU_ASSERT(shared);
+	zbuf_free(&t1);
+	zbuf_free(&t2);
+	zbuf_free(&t3);
+	zhfts_results *r;
+	TU_OK(db, zhfts_db_get_document(db, a, &r));
+	CU_ASSERT_EQUAL(zhfts_results_count(r), 2);
+	zhfts_results_free(r);
+	/* Replacing and deleting one leaves the others alone. */
+	add(db, b, "乙文件的新版。");
+	TU_OK(db, zhfts_db_delete_document(db, c));
+	TU_OK(db, zhfts_db_get_document(db, a, &r));
+	CU_ASSERT_EQUAL(zhfts_results_count(r), 2);
+	zhfts_results_free(r);
+	TU_OK(db, zhfts_db_get_document(db, b, &r));
+	CU_ASSERT_EQUAL(zhfts_results_count(r), 1);
+	CU_ASSERT(r && strstr(zhfts_results_hit(r, 0)->text, "新版"));
+	zhfts_results_free(r);
+	CU_ASSERT_EQUAL(zhfts_db_get_document(db, c, &r), ZHFTS_ENOTFOUND);
+	CU_ASSERT_EQUAL(zhfts_db_delete_document(db, c), ZHFTS_ENOTFOUND);
+	uint64_t t;
+	char *k = hit_keys(db, "文件", &t);
+	CU_ASSERT_EQUAL(t, 2);
+	free(k);
+	char q[420];
+	snprintf(q, sizeof q, "doc:%s", a);
+	k = hit_keys(db, q, &t);
+	CU_ASSERT_EQUAL(t, 2);
+	free(k);
+	zhfts_stats st;
+	stats_of(db, &st);
+	CU_ASSERT_EQUAL(st.documents, 2);
+	TU_OK(db, zhfts_db_close(db));
+}
+
+/* Bad input changes nothing pending; its error says where it is. */
+static void test_bad_input_keeps_pending(void)
+{
+	zhfts_db *db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "kept1", "第一份。");
+	add(db, "kept2", "第二份。");
+	zhfts_field bad[1] = {{"Bad-Name", "x"}};
+	zhfts_doc_options o = ZHFTS_DOC_OPTIONS_INIT;
+	o.fields = bad;
+	o.nfields = 1;
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "bad", "第三份。", 12, &o, NULL), ZHFTS_EINVAL);
+	CU_ASSERT_EQUAL(zhfts_db_error(db)->where, ZHFTS_WHERE_OPTION);
+	CU_ASSERT_EQUAL(zhfts_db_error(db)->lost, 0);
+	CU_ASSERT_EQUAL(zhfts_db_add_document(db, "bad2", "坏\xff的", 7, NULL, NULL), ZHFTS_EENCODING);
+	CU_ASSERT_EQUAL(zhfts_db_error(db)->where, ZHFTS_WHERE_DOCUMENT);
+	CU_ASSERT_EQUAL(zhfts_db_error(db)->offset, 3);
+	CU_ASSERT_STRING_EQUAL(zhfts_db_error(db)->doc, "bad2");
+	TU_OK(db, zhfts_db_commit(db));
+	zhfts_stats st;
+	stats_of(db, &st);
+	if (st.documents != 2)
+		fprintf(stderr, "\ndocuments %llu paragraphs %llu\n", (unsigned long long)st.documents,
+		        (unsigned long long)st.paragraphs);
+	CU_ASSERT_EQUAL(st.documents, 2);
+	TU_OK(db, zhfts_db_close(db));
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("database", fresh, cleanup);
@@ -397,6 +634,13 @@ static void suites(void)
 	CU_add_test(s, "shards merge into one compacted database", test_merge);
 	s = CU_add_suite("listing", fresh, cleanup);
 	CU_add_test(s, "documents are listed with their paragraphs", test_listing);
+	s = CU_add_suite("dead paragraphs", fresh, cleanup);
+	CU_add_test(s, "replaced and deleted paragraphs are dead until compaction", test_dead_paragraphs_and_compaction);
+	CU_add_test(s, "merging leaves dead paragraphs out", test_merge_keeps_dead_paragraphs_out);
+	s = CU_add_suite("ids", fresh, cleanup);
+	CU_add_test(s, "hashed ids that share a term stay apart", test_hashed_ids_that_collide);
+	s = CU_add_suite("pending", fresh, cleanup);
+	CU_add_test(s, "bad input keeps what is pending", test_bad_input_keeps_pending);
 }
 
 int main(void)

@@ -341,9 +341,9 @@ static int fill_disk(void *arg)
 	if (zhfts_db_open(&db, df->path, ZHFTS_OPEN_WRITE, &o, NULL))
 		return 11;
 	hbuf b = {0};
-	int rc = ZHFTS_OK;
+	int rc = ZHFTS_OK, i = 100;
 	const char *where = "";
-	for (int i = 100; i < 5000 && rc == ZHFTS_OK; i++) {
+	for (; i < 5000 && rc == ZHFTS_OK; i++) {
 		char id[32];
 		snprintf(id, sizeof id, "doc-%03d", i);
 		make_doc(&b, i, 1 + i % 5);
@@ -358,8 +358,11 @@ static int fill_disk(void *arg)
 			}
 		}
 	}
+	/* The contract: after a failure the database is back at its last
+	 * commit, and error.lost counts the earlier documents since then. */
+	dprintf(df->fd, "lost %llu last %d\n", (unsigned long long)zhfts_db_error(db)->lost, i - 1);
 	dprintf(df->fd, "%s %d %s\n", where, rc, zhfts_db_errmsg(db));
-	zhfts_db_close(db); /* may fail too: pending changes are lost, nothing else */
+	zhfts_db_close(db); /* nothing is pending any more */
 	free(b.s);
 	return 0;
 }
@@ -397,9 +400,10 @@ static void test_disk_full(void)
 	CU_ASSERT_EQUAL(status, 0);
 	FILE *f = fdopen(fds[0], "r");
 	char line[1024], last[1024] = "";
-	int committed = -1;
+	int committed = -1, failed_at = -1;
+	unsigned long long lost = 0;
 	while (fgets(line, sizeof line, f)) {
-		if (sscanf(line, "committed %d", &committed) != 1)
+		if (sscanf(line, "committed %d", &committed) != 1 && sscanf(line, "lost %llu last %d", &lost, &failed_at) != 2)
 			snprintf(last, sizeof last, "%s", line);
 	}
 	fclose(f);
@@ -411,6 +415,13 @@ static void test_disk_full(void)
 	CU_ASSERT_EQUAL(rc, ZHFTS_EIO);
 	CU_ASSERT(strlen(last) > strlen(where) + 6);
 	CU_ASSERT(committed >= 100);
+	/* lost: the documents added after the last commit, before the one that
+	 * failed (a failed add) or up to it (a failed commit, after its add). */
+	int expect_lost = !strcmp(where, "commit") ? failed_at - committed : failed_at - committed - 1;
+	if ((long long)lost != expect_lost)
+		fprintf(stderr, "\n  %s failed at doc %d after commit %d: lost %llu, want %d\n", where, failed_at, committed,
+		        lost, expect_lost);
+	CU_ASSERT_EQUAL((long long)lost, expect_lost);
 
 	/* Everything committed before is there and whole; the database still works. */
 	zhfts_db *db = NULL;
@@ -427,6 +438,14 @@ static void test_disk_full(void)
 			CU_FAIL("committed document lost");
 			break;
 		}
+	/* ... and nothing after it: the failure discarded what it says. */
+	for (int i = committed + 1; i <= failed_at; i++) {
+		zhfts_results *r = NULL;
+		char id[32];
+		snprintf(id, sizeof id, "doc-%03d", i);
+		CU_ASSERT_EQUAL(zhfts_db_get_document(db, id, &r), ZHFTS_ENOTFOUND);
+		zhfts_results_free(r);
+	}
 	HU_OK(db, zhfts_db_add_document(db, "after.txt", "磁盘恢复以后", strlen("磁盘恢复以后"), NULL, NULL));
 	HU_OK(db, zhfts_db_close(db));
 	hu_rmrf(path);

@@ -14,8 +14,8 @@ SAMPLE = os.environ.get('ZHFTS_SAMPLE') or os.path.join(
 # and the sample report, written by hand (test_unicode checks that the sample
 # has no Traditional character missing here).
 T2S = dict(zip(
-    '們創劃區協堅學將強標準範與術裡規設讓資質轉這進開關鎮經濟穩發葉銷額長兩',
-    '们创划区协坚学将强标准范与术里规设让资质转这进开关镇经济稳发叶销额长两'))
+    '們創劃區協堅學將強標準範與術裡規設讓資質轉這進開關鎮經濟穩發葉銷額長兩澱陽',
+    '们创划区协坚学将强标准范与术里规设让资质转这进开关镇经济稳发叶销额长两淀阳'))
 
 
 def norm(text):
@@ -206,3 +206,113 @@ def sections(paras):
         else:
             out[p.number] = current
     return out
+
+
+# ---- document fields ------------------------------------------------------
+# What the header (zhfts.h) says of field values, written from it: values
+# are normalized as text is, white space trimmed; a value is a number when
+# it is [+-]digits[.digits]; numbers sort before texts, numbers by value and
+# texts in byte order of the normalized text; a paragraph without the field
+# is the lowest.
+
+NUMBER = re.compile(r'[+-]?[0-9]+(\.[0-9]+)?')
+
+
+def field_norm(value):
+    return norm(value).strip()
+
+
+def field_number(value):
+    """The number a (raw) value is, or None."""
+    v = field_norm(value)
+    return float(v) if NUMBER.fullmatch(v) and len(v) <= 64 else None
+
+
+def field_key(value):
+    """Sort key of a raw value (None: the paragraph has no such field)."""
+    if value is None:
+        return (-1,)
+    n = field_number(value)
+    return (0, n) if n is not None else (1, field_norm(value).encode('utf-8'))
+
+
+def field_display(value):
+    """A value as a facet shows it: normalized; numbers as the shortest
+    decimal that reads back the same."""
+    n = field_number(value)
+    if n is None:
+        return field_norm(value)
+    if n == int(n) and abs(n) < 1e15:
+        return '%.0f' % n
+    return repr(n)
+
+
+def field_in_range(value, lo, hi):
+    """NAME:LO..HI (either end '' for an open one): both ends numbers (or a
+    number and an open end) compare numbers, and only numbers match;
+    otherwise texts, in byte order, and only texts match."""
+    if value is None:
+        return False
+    ends = [e for e in (lo, hi) if e != '']
+    numeric = all(field_number(e) is not None for e in ends)
+    if numeric:
+        v = field_number(value)
+        return v is not None and (lo == '' or field_number(lo) <= v) and \
+            (hi == '' or v <= field_number(hi))
+    if field_number(value) is not None:
+        return False
+    v = field_norm(value).encode('utf-8')
+    return (lo == '' or field_norm(lo).encode('utf-8') <= v) and \
+        (hi == '' or v <= field_norm(hi).encode('utf-8'))
+
+
+def facet(values):
+    """[(shown value, count)] of raw values (None: no field), the most
+    frequent first, ties in byte order of the value; and the number of
+    distinct values."""
+    counts = {}
+    for v in values:
+        if v is not None:
+            shown = field_display(v)
+            counts[shown] = counts.get(shown, 0) + 1
+    out = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0].encode('utf-8')))
+    return out, len(out)
+
+
+# The title and date a document states in its first lines (the rule of
+# zhfts_doc_options in zhfts.h, written again here).
+SENTENCE_END = '。！？；：'
+FILLER = '-—–―([（【《 \u3000\xa0'
+WIDE = str.maketrans('０１２３４５６７８９．－／', '0123456789.-/')
+
+
+def is_han(c):
+    return unicodedata.name(c, '').startswith('CJK UNIFIED') or c == '〇'
+
+
+def first_lines(text, n):
+    return [l.strip() for l in text.splitlines() if l.strip()][:n]
+
+
+def guess_title(text):
+    for line in first_lines(text, 5):
+        if sum(map(is_han, line)) >= 6 and len(line) <= 100 and line[-1] not in SENTENCE_END:
+            return line
+    return None
+
+
+def guess_date(text):
+    import datetime
+    for line in first_lines(text, 10):
+        line = line.lstrip(FILLER).translate(WIDE)
+        m = (re.match(r'([0-9]{4})([./-])([0-9]{1,2})\2([0-9]{1,2})(?![0-9])', line) or
+             re.match(r'([0-9]{4})(年)([0-9]{1,2})月([0-9]{1,2})日', line))
+        if m and not re.match(r'[0-9]{5}', line):
+            y, mo, d = int(m.group(1)), int(m.group(3)), int(m.group(4))
+            try:
+                datetime.date(y, mo, d)
+            except ValueError:
+                continue
+            if 1900 <= y <= 2199:
+                return '%04d-%02d-%02d' % (y, mo, d)
+    return None

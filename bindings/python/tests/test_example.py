@@ -5,7 +5,7 @@ import subprocess
 import sys
 import unittest
 
-from support import SAMPLE, containing, paragraphs, read_sample
+from support import SAMPLE, containing, guess_date, guess_title, paragraphs, read_sample
 
 EXAMPLE = os.environ.get('ZHFTS_EXAMPLE') or os.path.join(
     os.path.dirname(os.path.abspath(__file__)), '..', 'examples', 'search_sample.py')
@@ -22,6 +22,9 @@ class TestExample(unittest.TestCase):
         self.assertIn('indexed %s: %d paragraphs' % (SAMPLE, len(paragraphs(sample))), out)
         self.assertIn('科学城 — %d match(es), showing %d' % (want, min(want, 3)), out)
         self.assertEqual(out.count('【科学城】') >= min(want, 3), True)
+        fields = {'district': '云川区', 'title': guess_title(sample), 'date': guess_date(sample)}
+        self.assertIn('fields: %s' % fields, out)
+        self.assertIn('per document: sample-report.txt %d' % want, out)
 
     def test_default_queries(self):
         if read_sample() is None:

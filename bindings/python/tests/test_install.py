@@ -15,9 +15,10 @@ PROBE = r'''
 import os, sys, tempfile, zhfts
 tmp = tempfile.mkdtemp()
 with zhfts.Database(os.path.join(tmp, 'db'), writable=True) as db:
-    db.index('a', '茶叶合作社\n\n新建卫生院')
-    hits = db.search('卫生院')
-    assert [(h.para, h.matches) for h in hits] == [(2, ('卫生院',))], hits
+    db.index('a', '茶叶合作社\n\n新建卫生院', fields={'year': '2020'})
+    hits = db.search('卫生院 year:2019..', facets=['year'])
+    assert [(h.para, h.matches, h.snippet) for h in hits] == [(2, ('卫生院',), '新建[卫生院]')], hits
+    assert hits.facets['year'] == [('2020', 1)], hits.facets
 print(zhfts.__file__)
 print(zhfts.library_path())
 '''

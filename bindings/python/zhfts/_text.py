@@ -25,13 +25,14 @@ def utf8(value, what):
     raise TypeError('%s must be str or bytes, not %s' % (what, type(value).__name__))
 
 
-def cstring(value, what):
+def cstring(value, what, field=None):
     """A value for a NUL-terminated C string parameter: NUL is rejected here,
     since C would silently cut the string there."""
     data = utf8(value, what)
     if b'\0' in data:
         raise errors.InvalidArgumentError('%s contains a NUL character at byte %d'
-                                          % (what, data.index(b'\0')))
+                                          % (what, data.index(b'\0')),
+                                          where='option', field=field)
     return data
 
 

@@ -1,66 +1,23 @@
-"""zhfts.Database: open, index, search."""
+"""zhfts.Database: open, index, search; Query, Hit, Hits."""
 
 import ctypes
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from . import _capi, _text, errors
 
 _lib = _capi.lib
 UINT_MAX = ctypes.c_uint(-1).value
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One matching paragraph.
-
-    rank      from 1, counted from the first hit of the whole result
-    score     BM25 weight (0.0 for Database.paragraphs())
-    doc       document id; para: paragraph number, from 1
-    offset, length  byte range of the paragraph in the document as it was
-              indexed (in its own charset)
-    section   section path, components joined by " › "; "" if none
-    text      the paragraph
-    snippet   text around the best match, matches between the marks
-    spans     the matches as (start, end) CHARACTER offsets into `text`:
-              text[start:end] is a match
-    byte_spans  the same matches as (start, end) BYTE offsets into
-              text.encode('utf-8'), as the C API reports them
-    """
-    rank: int
-    score: float
-    doc: str
-    para: int
-    offset: int
-    length: int
-    section: str
-    text: str = field(repr=False)
-    snippet: str
-    spans: tuple
-    byte_spans: tuple = field(repr=False)
-
-    @property
-    def matches(self):
-        """The matched pieces of text, in order."""
-        return tuple(self.text[s:e] for s, e in self.spans)
-
-
-class Hits(list):
-    """A list of Hit, plus how many paragraphs match in the whole database:
-    `total` (an estimate), between `total_lower` and `total_upper`."""
-
-    total = total_lower = total_upper = 0
-
-    @property
-    def exact(self):
-        return self.total_lower == self.total_upper
+DEFAULT_MARKS = ('[', ']')
 
 
 @dataclass(frozen=True)
 class IndexInfo:
-    paragraphs: int  # paragraphs indexed
-    replaced: int    # paragraphs of an earlier version that were removed
-    encoding: str    # the charset that was used
+    paragraphs: int          # paragraphs indexed
+    replaced: int            # paragraphs of an earlier version that were removed
+    encoding: str            # the charset that was used
+    committed: bool = False  # this call committed (auto_commit_bytes was reached)
 
 
 @dataclass(frozen=True)
@@ -69,6 +26,7 @@ class Stats:
     paragraphs: int
     terms: int       # 0 unless stats(terms=True)
     disk_bytes: int  # 0 for in-memory databases
+    dead: int = 0    # paragraphs deleted or replaced, still in the index until compact()
 
 
 def _switch(value):
@@ -78,6 +36,8 @@ def _switch(value):
 def _count(value, what, none):
     if value is None:
         return none
+    if isinstance(value, bool):
+        raise TypeError('%s must be an int, not bool' % what)
     try:
         n = int(value.__index__())
     except AttributeError:
@@ -87,33 +47,477 @@ def _count(value, what, none):
     return min(n, _capi.SIZE_MAX)
 
 
-def _read_results(res):
-    hits = Hits()
-    estimate, lower, upper = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
-    _lib.zhfts_results_total(res, ctypes.byref(estimate), ctypes.byref(lower), ctypes.byref(upper))
-    hits.total, hits.total_lower, hits.total_upper = estimate.value, lower.value, upper.value
-    for i in range(_lib.zhfts_results_count(res)):
-        p = _lib.zhfts_results_hit(res, i)
-        if not p:
-            break
-        h = p.contents
-        data = ctypes.string_at(h.text, h.text_len) if h.text and h.text_len else b''
-        chars = _text.CharOffsets(data)
-        spans, byte_spans = [], []
-        for j in range(h.nspans if h.spans else 0):
-            start = min(h.spans[j].offset, len(data))
-            end = min(start + h.spans[j].length, len(data))
-            byte_spans.append((start, end))
-            spans.append((chars(start), chars(end)))
-        hits.append(Hit(
-            rank=h.rank, score=h.score,
-            doc=_text.decode(ctypes.string_at(h.doc)) if h.doc else '',
-            para=h.para, offset=h.offset, length=h.length,
-            section=_text.decode(ctypes.string_at(h.section)) if h.section else '',
-            text=_text.decode(data),
-            snippet=_text.decode(ctypes.string_at(h.snippet)) if h.snippet else '',
-            spans=tuple(spans), byte_spans=tuple(byte_spans)))
-    return hits
+def _string(p):
+    return _text.decode(ctypes.string_at(p)) if p else ''
+
+
+def _marks(marks):
+    if marks is None:
+        marks = DEFAULT_MARKS
+    try:
+        mark_open, mark_close = marks
+    except (TypeError, ValueError):
+        raise TypeError('marks must be a pair of strings (open, close)') from None
+    return _text.cstring(mark_open, 'mark'), _text.cstring(mark_close, 'mark')
+
+
+def _facet_names(facets):
+    """The facet names asked for, each once, in order."""
+    if facets is None:
+        return []
+    if isinstance(facets, (str, bytes)):
+        facets = [facets]
+    names = []
+    try:
+        items = list(facets)
+    except TypeError:
+        raise TypeError('facets must be a list of field names, not %s'
+                        % type(facets).__name__) from None
+    for name in items:
+        if not isinstance(name, str):
+            raise TypeError('a facet name must be a str, not %s' % type(name).__name__)
+        if name not in names:
+            names.append(name)
+    return names
+
+
+class Facet(list):
+    """The counts of one facet: a list of (value, count) pairs, the most
+    frequent first (ties in byte order of the value).  Values are
+    normalized as the library compares them (NFKC, case folded, Simplified;
+    numbers as the shortest decimal); for the facet 'doc', document ids.
+
+    name      the field ('doc' for documents)
+    distinct  the number of distinct values among all the matches (it may
+              exceed len(facet) when facet_limit cut the list)
+    """
+
+    def __init__(self, name, values=(), distinct=0):
+        super().__init__(values)
+        self.name = name
+        self.distinct = distinct
+
+    def counts(self):
+        """{value: count} (in the same order)."""
+        return dict(self)
+
+    def __repr__(self):
+        return 'Facet(%r, %s, distinct=%d)' % (self.name, list.__repr__(self), self.distinct)
+
+
+class Hits(list):
+    """One page of Hit, in rank order, plus what concerns every match:
+
+    total, total_lower, total_upper
+              how many paragraphs match in the whole database: an estimate
+              between two bounds (exact when `exact` is true: always with
+              exact=True or facets)
+    facets    {name: Facet} for the facets asked for, in the order asked
+    query     the query that was run
+    """
+
+    total = total_lower = total_upper = 0
+    query = None
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.facets = {}
+        self._returned = 0  # hits the library put in the page
+
+    @property
+    def exact(self):
+        return self.total_lower == self.total_upper
+
+
+class Hit:
+    """One matching paragraph.
+
+    rank      from 1, counted from the first hit of the whole result
+    tier      1 + the number of the query's unspaced runs split into keywords
+              (`中关村科学城建设`) that this paragraph holds whole; hits of a
+              higher tier come first (1 for every hit of other queries)
+    score     BM25 weight (0.0 for a query of filters only and for
+              Database.paragraphs()); within a tier scores never increase
+    doc       document id; para: paragraph number, from 1
+    offset, length  byte range of the paragraph in the document as it was
+              indexed (in its own charset)
+    section   section path, components joined by " › "; "" if none
+    text      the paragraph
+    fields    {name: value}: the document's fields as they were given (or
+              guessed: title, date)
+
+    Computed by the library when first read (and kept):
+    snippet   text around the first match, matches between the marks given
+              to search(); make_snippet() for other marks
+    spans     the matches as (start, end) CHARACTER offsets into `text`:
+              text[start:end] is a match
+    byte_spans  the same matches as (start, end) BYTE offsets into
+              text.encode('utf-8'), as the C API reports them
+    matches   the matched pieces of text
+
+    Those need the search's results, which live in the database: read them
+    before the database is closed (afterwards they raise
+    InvalidArgumentError, unless they were read before).
+    """
+
+    __slots__ = ('rank', 'score', 'tier', 'doc', 'para', 'offset', 'length', 'section', 'text',
+                 'fields', '_results', '_index', '_data', '_byte_spans', '_spans', '_snippet')
+
+    def __init__(self, rank, score, tier, doc, para, offset, length, section, text, fields,
+                 results=None, index=0, data=None):
+        self.rank, self.score, self.tier = rank, score, tier
+        self.doc, self.para, self.offset, self.length = doc, para, offset, length
+        self.section, self.text, self.fields = section, text, fields
+        self._results, self._index = results, index
+        self._data = data  # the UTF-8 bytes, kept only when text does not encode back to them
+        self._byte_spans = self._spans = self._snippet = None
+        if results is None:  # Database.paragraphs(): nothing to match
+            self._byte_spans = self._spans = ()
+            self._snippet = ''
+
+    def _utf8(self):
+        return self._data if self._data is not None else self.text.encode('utf-8', 'surrogatepass')
+
+    @property
+    def byte_spans(self):
+        if self._byte_spans is None:
+            self._byte_spans = self._results.spans(self._index, self)
+        return self._byte_spans
+
+    @property
+    def spans(self):
+        if self._spans is None:
+            chars = _text.CharOffsets(self._utf8())
+            self._spans = tuple((chars(s), chars(e)) for s, e in self.byte_spans)
+        return self._spans
+
+    @property
+    def matches(self):
+        """The matched pieces of text, in order."""
+        return tuple(self.text[s:e] for s, e in self.spans)
+
+    @property
+    def snippet(self):
+        if self._snippet is None:
+            r = self._results
+            self._snippet = r.snippet(self._index, r.marks, r.context, self)
+        return self._snippet
+
+    def make_snippet(self, marks=DEFAULT_MARKS, context=None):
+        """A snippet with other marks or another number of characters of
+        context around the first match (None or 0: the library's 40)."""
+        if self._results is None:
+            return ''
+        return self._results.snippet(self._index, _marks(marks), _count(context, 'context', 0), self)
+
+    def __reduce__(self):
+        # A copy (pickle, copy) carries what needs the results: computed now
+        # if they are still there, else reading it from the copy raises.
+        if isinstance(self._results, _Results) and self._results.alive:
+            self.snippet, self.byte_spans
+        state = (self._snippet, self._byte_spans, self._results is None)
+        return (_restore_hit, (self.rank, self.score, self.tier, self.doc, self.para, self.offset,
+                               self.length, self.section, self.text, self.fields, self._data, state))
+
+    def _key(self):
+        return (self.rank, self.score, self.tier, self.doc, self.para, self.offset, self.length,
+                self.section, self.text, self.fields)
+
+    def __eq__(self, other):
+        if not isinstance(other, Hit):
+            return NotImplemented
+        return self._key() == other._key()
+
+    def __hash__(self):
+        return hash((self.doc, self.para, self.rank))
+
+    def __repr__(self):
+        return ('Hit(rank=%d, score=%.4g, tier=%d, doc=%r, para=%d, section=%r, fields=%r, text=%r)'
+                % (self.rank, self.score, self.tier, self.doc, self.para, self.section, self.fields,
+                   self.text if len(self.text) <= 30 else self.text[:30] + '…'))
+
+
+class _Unavailable:
+    """Stands for the results of a copied Hit whose snippet or spans were
+    not computed before it was copied."""
+
+    marks, context = DEFAULT_MARKS, 0
+
+    def _fail(self, i, hit):
+        raise errors.InvalidArgumentError(
+            'hit %d (%s ¶%d) is a copy made after its database was closed: its snippet and '
+            'spans were not read before' % (hit.rank, hit.doc, hit.para), where='option')
+
+    def spans(self, i, hit):
+        self._fail(i, hit)
+
+    def snippet(self, i, marks, context, hit):
+        self._fail(i, hit)
+
+
+def _restore_hit(rank, score, tier, doc, para, offset, length, section, text, fields, data, state):
+    snippet, byte_spans, plain = state
+    h = Hit(rank, score, tier, doc, para, offset, length, section, text, fields,
+            results=None if plain else _Unavailable(), data=data)
+    if not plain:
+        h._snippet, h._byte_spans = snippet, byte_spans
+    return h
+
+
+class _Borrower:
+    """A C object that borrows the database handle (a query, results).
+
+    The database keeps the addresses of those alive and frees them before
+    its handle closes, whatever order the garbage collector finalizes
+    things in; after that the object is dead and every use raises."""
+
+    _FREE = None  # the library's destructor
+
+    def __init__(self, db, ptr):
+        self._db = db
+        self._ptr = ptr
+        db._adopt(ptr, self._FREE)
+
+    @property
+    def alive(self):
+        return self._db._owns(self._ptr)
+
+    def _need(self, what):
+        """Call under the database lock: the pointer, or an error."""
+        if not self._db._owns(self._ptr):
+            raise errors.InvalidArgumentError(
+                '%s: the database was closed (or the object freed) before this was read' % what,
+                where='option')
+        return self._ptr
+
+    def close(self):
+        """Frees the C object now (safe twice; the database does it anyway on close)."""
+        self._db._release(self._ptr)
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:
+            pass
+
+
+class _Results(_Borrower):
+    _FREE = 'zhfts_results_free'
+
+    def __init__(self, db, ptr, query_text='', marks=(b'[', b']'), context=0):
+        super().__init__(db, ptr)
+        self.query_text = query_text
+        self.marks = marks
+        self.context = context
+
+    def _describe(self, i, hit):
+        return 'hit %d of %r (%s ¶%d)' % (hit.rank, self.query_text, hit.doc, hit.para)
+
+    def _failure(self, status, ptr):
+        return errors.from_status(status, _text.decode(_lib.zhfts_results_errmsg(ptr) or b''))
+
+    def spans(self, i, hit):
+        with self._db._lock:
+            ptr = self._need(self._describe(i, hit))
+            spans = ctypes.POINTER(_capi.Span)()
+            n = ctypes.c_size_t()
+            status = _lib.zhfts_results_spans(ptr, i, ctypes.byref(spans), ctypes.byref(n))
+            if status != _capi.OK:
+                raise self._failure(status, ptr)
+            size = len(hit._utf8())
+            out = []
+            for k in range(n.value if spans else 0):
+                start = min(spans[k].offset, size)
+                out.append((start, min(start + spans[k].length, size)))
+            return tuple(out)
+
+    def snippet(self, i, marks, context, hit):
+        with self._db._lock:
+            ptr = self._need(self._describe(i, hit))
+            opts = _capi.SnippetOptions(version=_capi.SnippetOptions.VERSION, mark_open=marks[0],
+                                        mark_close=marks[1], context_chars=context)
+            out = ctypes.c_void_p()
+            status = _lib.zhfts_results_snippet(ptr, i, ctypes.byref(opts), ctypes.byref(out))
+            try:
+                if status != _capi.OK:
+                    raise self._failure(status, ptr)
+                return _string(out.value)
+            finally:
+                if out.value:
+                    _lib.zhfts_free(out)
+
+    def read(self, hits):
+        """Fills `hits` (under the database lock): totals, facets, hits.  A
+        paragraph whose document was deleted since the search (a read that
+        had to reopen the database) is left out."""
+        ptr = self._ptr
+        estimate, lower, upper = ctypes.c_uint64(), ctypes.c_uint64(), ctypes.c_uint64()
+        _lib.zhfts_results_total(ptr, ctypes.byref(estimate), ctypes.byref(lower), ctypes.byref(upper))
+        hits.total, hits.total_lower, hits.total_upper = estimate.value, lower.value, upper.value
+        for k in range(_lib.zhfts_results_facet_count(ptr)):
+            p = _lib.zhfts_results_facet(ptr, k)
+            if not p:
+                break
+            f = p.contents
+            values = [(_string(f.values[v].value), f.values[v].count)
+                      for v in range(f.nvalues if f.values else 0)]
+            name = _string(f.name)
+            hits.facets[name] = Facet(name, values, f.distinct)
+        n = _lib.zhfts_results_count(ptr)
+        hits._returned = n
+        for i in range(n):
+            p = _lib.zhfts_results_hit(ptr, i)
+            if not p:
+                # NULL comes with a message but no status: ask for the
+                # spans, which read the hit the same way and return one.
+                status = _lib.zhfts_results_spans(ptr, i, None, None)
+                if status == _capi.ENOTFOUND:
+                    continue
+                if status != _capi.OK:
+                    raise self._failure(status, ptr)
+                p = _lib.zhfts_results_hit(ptr, i)
+                if not p:
+                    raise self._failure(_capi.ERROR, ptr)
+            hits.append(_hit(p.contents, self, i))
+        return hits
+
+
+def _hit(h, results=None, i=0):
+    data = ctypes.string_at(h.text, h.text_len) if h.text and h.text_len else b''
+    text = _text.decode(data)
+    fields = {}
+    for k in range(h.nfields if h.fields else 0):
+        f = h.fields[k]
+        fields[_text.decode(f.name or b'')] = _text.decode(f.value or b'')
+    return Hit(rank=h.rank, score=h.score, tier=h.tier, doc=_string(h.doc), para=h.para,
+               offset=h.offset, length=h.length, section=_string(h.section), text=text,
+               fields=fields, results=results, index=i,
+               data=None if text.encode('utf-8', 'surrogatepass') == data else data)
+
+
+class Query(_Borrower):
+    """A query parsed once for a database, to run as often as needed:
+    pages, counts, facets (Database.query()).
+
+    Paging forward (each search's offset at or past the end of the previous
+    page, same sort, no facets) goes on from where the previous page
+    stopped: the library does not check earlier candidates again.  That is
+    what iterating over a Query does.  Close it (or use `with`) to free it
+    at once; the database frees it anyway when it closes.
+    """
+
+    _FREE = 'zhfts_query_free'
+
+    def __init__(self, db, text):
+        qdata = _text.utf8(text, 'query')
+        handle = ctypes.c_void_p()
+        with db._lock:
+            db._need_handle()
+            status = _lib.zhfts_query_new(ctypes.byref(handle), db._handle, qdata, len(qdata))
+            if status != _capi.OK:
+                if handle.value:  # not promised by the API, but never leak it
+                    _lib.zhfts_query_free(handle)
+                raise errors.from_handle(_lib, db._handle, status, query=text)
+            super().__init__(db, handle.value)
+        self.text = text
+        self.database = db
+
+    def __repr__(self):
+        return '<zhfts.Query %r%s>' % (self.text, '' if self.alive else ' freed')
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _fail(self, status):
+        return errors.from_handle(_lib, self._db._handle, status, query=self.text)
+
+    def search(self, limit=10, offset=0, *, sort=None, facets=None, facet_limit=None,
+               exact=False, exact_count=None, marks=DEFAULT_MARKS, context=None):
+        """Runs the query: one page of hits, as Hits (see Database.search)."""
+        limit = _count(limit, 'limit', _capi.SIZE_MAX)
+        want_none = limit == 0  # C reads limit 0 as "the default"
+        if exact_count is not None:
+            exact = exact_count
+        names = _facet_names(facets)
+        # facet_limit=0 keeps no values (only .distinct); C reads 0 as "all".
+        facet_limit = _count(facet_limit, 'facet_limit', None)
+        no_values = facet_limit == 0
+        if sort is not None and not isinstance(sort, str):
+            raise TypeError('sort must be None or a str, not %s' % type(sort).__name__)
+        cmarks = _marks(marks)
+        ctx = _count(context, 'context', 0)
+        cnames = [_text.cstring(n, 'facet name') for n in names]
+        carray = (ctypes.c_char_p * len(cnames))(*cnames) if cnames else None
+        opts = _capi.SearchOptions(
+            version=_capi.SearchOptions.VERSION,
+            offset=_count(offset, 'offset', 0),
+            limit=1 if want_none else limit,
+            flags=(_capi.SEARCH_EXACT_COUNT if exact else 0),
+            sort=None if sort is None else _text.cstring(sort, 'sort'),
+            facets=ctypes.cast(carray, ctypes.POINTER(ctypes.c_char_p)) if carray else None,
+            nfacets=len(cnames),
+            facet_limit=1 if no_values else (facet_limit or 0))
+        res = ctypes.c_void_p()
+        hits = Hits()
+        hits.query = self.text
+        with self._db._lock:
+            ptr = self._need('query %r' % (self.text,))
+            status = _lib.zhfts_query_search(ptr, ctypes.byref(opts), ctypes.byref(res))
+            if status != _capi.OK:
+                if res.value:
+                    _lib.zhfts_results_free(res)
+                raise self._fail(status)
+            results = _Results(self._db, res.value, self.text, cmarks, ctx)
+            results.read(hits)
+        if want_none:
+            del hits[:]
+        if no_values:
+            for facet in hits.facets.values():
+                del facet[:]
+        return hits
+
+    def count(self):
+        """The exact number of paragraphs that match."""
+        out = ctypes.c_uint64()
+        with self._db._lock:
+            ptr = self._need('query %r' % (self.text,))
+            status = _lib.zhfts_query_count(ptr, ctypes.byref(out))
+            if status != _capi.OK:
+                raise self._fail(status)
+        return out.value
+
+    def explain(self):
+        """How the library understands the query, for debugging."""
+        out = ctypes.c_void_p()
+        with self._db._lock:
+            ptr = self._need('query %r' % (self.text,))
+            status = _lib.zhfts_query_explain(ptr, ctypes.byref(out))
+            try:
+                if status != _capi.OK:
+                    raise self._fail(status)
+                return _string(out.value)
+            finally:
+                if out.value:
+                    _lib.zhfts_free(out)
+
+    def iter(self, page_size=100, *, sort=None, marks=DEFAULT_MARKS, context=None):
+        """Yields every matching Hit in order, page_size at a time; each page
+        goes on from where the previous one stopped."""
+        page_size = _count(page_size, 'page_size', 100) or 100
+        offset = 0
+        while True:
+            hits = self.search(limit=page_size, offset=offset, sort=sort, marks=marks,
+                               context=context)
+            yield from hits
+            if hits._returned < page_size:
+                return
+            offset += hits._returned
+
+    def __iter__(self):
+        return self.iter()
 
 
 class Database:
@@ -125,20 +529,25 @@ class Database:
     an in-memory database (always writable).  Other options: sync=False
     (no fsync on commit, for bulk loads), lock_timeout (seconds a writer
     waits for the lock), normalize, traditional, lines (paragraph per line
-    rather than per blank-line-separated block), auto_commit_bytes; options
+    rather than per blank-line-separated block), auto_commit_bytes,
+    termlist=True (a new database keeps Xapian's termlist table, which
+    xapian-tcpsrv needs to serve it; no effect on an existing one); options
     left at None take the database's own settings.
 
     Use it as a context manager, or call close().  Closing commits; a
-    with-block that raises rolls back to the last commit first.
+    with-block that raises rolls back to the last commit first.  Closing
+    also frees every Query and search result still alive: hits keep what
+    was read, but snippets and spans not read yet can no longer be.
     One Database may be shared by threads: calls on it are serialized.
     """
 
     def __init__(self, path, writable=False, *, create=True, overwrite=False, sync=True,
                  lock_timeout=0, normalize=None, traditional=None, lines=None,
-                 auto_commit_bytes=None):
+                 auto_commit_bytes=None, termlist=False):
         self._lib = _lib  # kept for __del__ during interpreter shutdown
         self._lock = threading.RLock()
         self._handle = None
+        self._owned = {}  # address -> destructor name, of the queries and results alive
         self.path = path
         if path is None:
             writable = True
@@ -153,6 +562,8 @@ class Database:
                     flags |= _capi.OPEN_OVERWRITE
         if not sync:
             flags |= _capi.OPEN_NO_SYNC
+        if termlist:
+            flags |= _capi.OPEN_TERMLIST
         self.writable = bool(writable)
         if lock_timeout is None or lock_timeout < 0:
             raise ValueError('lock_timeout must be a number of seconds >= 0')
@@ -168,7 +579,7 @@ class Database:
                                     ctypes.byref(errmsg))
         message = ''
         if errmsg.value:
-            message = _text.decode(ctypes.string_at(errmsg.value))
+            message = _string(errmsg.value)
             _lib.zhfts_free(errmsg)
         if status != _capi.OK:
             if handle.value:  # not promised by the API, but never leak it
@@ -185,18 +596,39 @@ class Database:
     def closed(self):
         return not self._handle
 
-    def close(self):
-        """Commits (if writable) and frees the handle.  Safe to call twice."""
+    def _adopt(self, ptr, free):
         with self._lock:
+            self._owned[ptr] = free
+
+    def _owns(self, ptr):
+        return ptr in self._owned
+
+    def _release(self, ptr):
+        with self._lock:
+            free = self._owned.pop(ptr, None)
+            if free:
+                getattr(self._lib, free)(ptr)
+
+    def _release_all(self):
+        with self._lock:
+            owned, self._owned = self._owned, {}
+            for ptr, free in owned.items():
+                getattr(self._lib, free)(ptr)
+
+    def close(self):
+        """Commits (if writable) and frees the handle, after every Query and
+        result that borrows it.  Safe to call twice."""
+        with self._lock:
+            self._release_all()
             handle, self._handle = self._handle, None
             if not handle:
                 return
             failure = None
             if self.writable:
-                # Commit first: after zhfts_db_close() the message is gone.
+                # Commit first: after zhfts_db_close() the detail is gone.
                 status = self._lib.zhfts_db_commit(handle)
                 if status != _capi.OK:
-                    failure = errors.from_status(status, self._message(handle))
+                    failure = errors.from_handle(self._lib, handle, status)
             self._lib.zhfts_db_close(handle)
         if failure:
             raise failure
@@ -218,23 +650,32 @@ class Database:
                 self._lib.zhfts_db_rollback(self._handle)
         self.close()
 
-    def _message(self, handle):
-        msg = self._lib.zhfts_db_errmsg(handle)
-        return _text.decode(msg) if msg else ''
+    def _need_handle(self):
+        if not self._handle:
+            raise errors.InvalidArgumentError('the database is closed', where='option')
 
     def _call(self, fn, *args, query=None):
         """Calls fn(handle, *args) under the lock; raises on failure."""
         with self._lock:
-            if not self._handle:
-                raise errors.InvalidArgumentError('the database is closed')
+            self._need_handle()
             status = fn(self._handle, *args)
             if status != _capi.OK:
-                raise errors.from_status(status, self._message(self._handle), query=query)
+                raise errors.from_handle(_lib, self._handle, status, query=query)
 
     # -- writing --------------------------------------------------------------
-    def index(self, doc_id, text, encoding=None, lines=None, lenient=False):
+    def index(self, doc_id, text, fields=None, encoding=None, lines=None, lenient=False,
+              guess=True):
         """Adds a document, or replaces every paragraph of the one with the
         same id.  `text` is a str, or bytes in `encoding` (None: detect).
+
+        fields: {name: value} (or (name, value) pairs), str values, stored
+        with every paragraph, returned in Hit.fields, usable in filters
+        (`name:value`, `name:low..high`), sort= and facets=.  Names are 1 to
+        32 of a-z, 0-9 and _, starting with a letter, not 'doc' or
+        'section'; values 1 to 1024 bytes of UTF-8.  Unless guess=False, a
+        document given no 'title' or no 'date' gets them from its first
+        lines when they state them (see the library's zhfts.h).
+
         lenient=True replaces invalid bytes with U+FFFD instead of raising
         EncodingError.  lines=True makes every non-blank line of this
         document a paragraph; None takes the database's paragraph mode
@@ -246,19 +687,53 @@ class Database:
                 raise TypeError('encoding applies to bytes; text is already a str')
             encoding = 'UTF-8'
         data = _text.utf8(text, 'text')
+        cfields = self._fields(fields)
         if lines is not None and not lines and self.settings['lines']:
             raise errors.SettingsError(
-                'this database splits paragraphs %s; it was created with lines=%s'
-                % ('per line' if self.settings['lines'] else 'at blank lines',
-                   self.settings['lines']))
+                'this database splits paragraphs per line; it was created with lines=True',
+                where='option', field='lines')
         opts = _capi.DocOptions(version=_capi.DocOptions.VERSION,
                                 encoding=None if encoding is None else _text.cstring(encoding, 'encoding'),
                                 flags=(_capi.DOC_LENIENT if lenient else 0) |
-                                      (_capi.DOC_LINES if lines else 0))
-        info = _capi.DocInfo()
-        self._call(_lib.zhfts_db_add_document, cid, data, len(data), ctypes.byref(opts),
-                   ctypes.byref(info))
-        return IndexInfo(info.paragraphs, info.replaced, _text.decode(info.encoding))
+                                      (_capi.DOC_LINES if lines else 0) |
+                                      (0 if guess else _capi.DOC_NO_GUESS),
+                                fields=cfields, nfields=len(cfields) if cfields else 0)
+        info = _capi.DocInfo(version=_capi.DocInfo.VERSION)
+        with self._lock:
+            self._call(_lib.zhfts_db_add_document, cid, data, len(data), ctypes.byref(opts),
+                       ctypes.byref(info))
+            used = _string(info.encoding)  # valid until the next call
+        return IndexInfo(info.paragraphs, info.replaced, used, bool(info.committed))
+
+    @staticmethod
+    def _fields(fields):
+        if fields is None:
+            return None
+        if isinstance(fields, Mapping):
+            items = list(fields.items())
+        elif isinstance(fields, (str, bytes)):
+            raise TypeError('fields must be a mapping of names to str values')
+        else:
+            try:
+                items = [tuple(pair) for pair in fields]
+            except TypeError:
+                raise TypeError('fields must be a mapping of names to str values, not %s'
+                                % type(fields).__name__) from None
+        out = []
+        for item in items:
+            if len(item) != 2:
+                raise TypeError('fields must be (name, value) pairs')
+            name, value = item
+            if not isinstance(name, str):
+                raise TypeError('a field name must be a str, not %s' % type(name).__name__)
+            if not isinstance(value, str):
+                raise TypeError('field %r: the value must be a str, not %s'
+                                % (name, type(value).__name__))
+            out.append(_capi.Field(_text.cstring(name, 'field name %r' % name, field=name),
+                                   _text.cstring(value, 'field %r' % name, field=name)))
+        if not out:
+            return None
+        return (_capi.Field * len(out))(*out)
 
     def delete(self, doc_id):
         """Deletes every paragraph of a document (NotFoundError if none)."""
@@ -288,9 +763,9 @@ class Database:
 
     def stats(self, terms=False):
         """Counts documents and paragraphs (and distinct terms, if asked: slow)."""
-        out = _capi.Stats()
+        out = _capi.Stats(version=_capi.Stats.VERSION)
         self._call(_lib.zhfts_db_stats, _capi.STATS_TERMS if terms else 0, ctypes.byref(out))
-        return Stats(out.documents, out.paragraphs, out.terms, out.disk_bytes)
+        return Stats(out.documents, out.paragraphs, out.terms, out.disk_bytes, out.dead)
 
     def documents(self):
         """[(doc_id, paragraphs), ...] in id byte order."""
@@ -314,66 +789,109 @@ class Database:
             raise failure[0]
         return found
 
-    def _results(self, fn, *args, query=None):
-        res = ctypes.c_void_p()
-        with self._lock:
-            self._call(fn, *args, ctypes.byref(res), query=query)
-        try:
-            return _read_results(res)
-        finally:
-            _lib.zhfts_results_free(res)
-
     def paragraphs(self, doc_id):
         """The paragraphs of a document, in order, as Hits without score,
         snippet or spans (NotFoundError if there is no such document)."""
-        return self._results(_lib.zhfts_db_get_document, _text.cstring(doc_id, 'document id'))
+        cid = _text.cstring(doc_id, 'document id')
+        res = ctypes.c_void_p()
+        with self._lock:
+            self._call(_lib.zhfts_db_get_document, cid, ctypes.byref(res))
+            try:
+                hits = Hits()
+                n = _lib.zhfts_results_count(res)
+                hits._returned = n
+                for i in range(n):
+                    p = _lib.zhfts_results_hit(res, i)
+                    if not p:
+                        status = _lib.zhfts_results_spans(res, i, None, None)
+                        msg = _text.decode(_lib.zhfts_results_errmsg(res) or b'')
+                        raise errors.from_status(status if status != _capi.OK else _capi.ERROR,
+                                                 msg, doc=doc_id)
+                    hits.append(_hit(p.contents))
+                hits.total = hits.total_lower = hits.total_upper = len(hits)
+                return hits
+            finally:
+                _lib.zhfts_results_free(res)
 
-    def search(self, query, limit=10, offset=0, *, exact_count=False, marks=('[', ']'),
-               context=None):
+    def query(self, query):
+        """Parses a query once, to run it as often as needed (see Query).
+        Raises QueryError for a syntax error or an unknown field."""
+        return Query(self, query)
+
+    def search(self, query, limit=10, offset=0, *, sort=None, facets=None, facet_limit=None,
+               exact=False, exact_count=None, marks=DEFAULT_MARKS, context=None):
         """Runs a query; returns Hits (a list of Hit, ranked, with totals).
 
-        limit=None returns every match.  marks: what the snippet puts around
-        matches.  context: characters of snippet context each side (None:
-        the library's default).  exact_count: make hits.total exact."""
-        qdata = _text.utf8(query, 'query')
-        limit = _count(limit, 'limit', _capi.SIZE_MAX)
-        want_none = limit == 0  # C reads limit 0 as "the default"
-        mark_open, mark_close = marks
-        opts = _capi.SearchOptions(
-            version=_capi.SearchOptions.VERSION,
-            offset=_count(offset, 'offset', 0),
-            limit=1 if want_none else limit,
-            mark_open=_text.cstring(mark_open, 'mark'),
-            mark_close=_text.cstring(mark_close, 'mark'),
-            snippet_chars=_count(context, 'context', 0),
-            flags=_capi.SEARCH_EXACT_COUNT if exact_count else 0)
-        hits = self._results(_lib.zhfts_db_search, qdata, len(qdata), ctypes.byref(opts),
-                             query=query)
-        if want_none:
-            del hits[:]
-        return hits
+        limit=None returns every match; limit=0 none (for totals and facets).
+        sort: None or 'relevance' (tier, score, then document order), 'doc'
+        (document id, then paragraph), 'FIELD' or '-FIELD' (by a field,
+        ascending or descending: numbers before text, numbers numerically;
+        paragraphs without the field count as lowest; ties by relevance).
+        facets: field names ('doc' for documents) whose values to count
+        over every match, into hits.facets; facet_limit: values kept per
+        facet, the most frequent first (None: all).
+        exact: make hits.total exact (exact_count is the old name).
+        marks: what the snippet puts around matches; context: characters of
+        snippet context around the first match (None or 0: the library's 40).
+        Snippets and spans are made when a hit's .snippet or .spans is first
+        read (see Hit)."""
+        with self.query(query) as q:
+            return q.search(limit, offset, sort=sort, facets=facets, facet_limit=facet_limit,
+                            exact=exact, exact_count=exact_count, marks=marks, context=context)
 
     def count(self, query):
         """The exact number of paragraphs that match."""
-        return self.search(query, limit=0, exact_count=True).total
+        with self.query(query) as q:
+            return q.count()
 
-    def iter_search(self, query, page_size=100, **kwargs):
-        """Yields every matching Hit in rank order, fetching page_size at a time."""
+    def iter_search(self, query, page_size=100, *, sort=None, marks=DEFAULT_MARKS, context=None):
+        """Yields every matching Hit in order, fetching page_size at a time
+        with one Query (so no page checks again what an earlier one did)."""
         page_size = _count(page_size, 'page_size', 100) or 100
-        offset = 0
-        while True:
-            hits = self.search(query, limit=page_size, offset=offset, **kwargs)
-            yield from hits
-            if len(hits) < page_size:
-                return
-            offset += len(hits)
+        with self.query(query) as q:
+            yield from q.iter(page_size, sort=sort, marks=marks, context=context)
 
     def explain(self, query):
         """How the library understands a query (the Xapian query), for debugging."""
         qdata = _text.utf8(query, 'query')
         out = ctypes.c_void_p()
-        self._call(_lib.zhfts_db_explain, qdata, len(qdata), ctypes.byref(out), query=query)
-        try:
-            return _text.decode(ctypes.string_at(out.value)) if out.value else ''
-        finally:
-            _lib.zhfts_free(out)
+        with self._lock:
+            self._call(_lib.zhfts_db_explain, qdata, len(qdata), ctypes.byref(out), query=query)
+            try:
+                return _string(out.value)
+            finally:
+                _lib.zhfts_free(out)
+
+
+def compact(path):
+    """Compacts a database in place: rewrites it without its dead paragraphs
+    (deleted or replaced) and the slack of updates.  Takes the writer's lock
+    for the whole run; readers see the new one when they reopen."""
+    cpath = _text.path(path)
+    errmsg = ctypes.c_void_p()
+    status = _lib.zhfts_db_compact(cpath, ctypes.byref(errmsg))
+    message = ''
+    if errmsg.value:
+        message = _string(errmsg.value)
+        _lib.zhfts_free(errmsg)
+    if status != _capi.OK:
+        raise errors.from_status(status, message or 'cannot compact %s' % (path,))
+
+
+def merge(dest, sources):
+    """Merges zhfts databases (directories with the same settings and no
+    document id in common) into a new, compacted database at `dest`, which
+    must not exist yet.  The sources are left as they are."""
+    cdest = _text.path(dest)
+    if isinstance(sources, (str, bytes)):
+        sources = [sources]
+    paths = [_text.path(s) for s in sources]
+    array = (ctypes.c_char_p * len(paths))(*paths) if paths else None
+    errmsg = ctypes.c_void_p()
+    status = _lib.zhfts_db_merge(cdest, array, len(paths), ctypes.byref(errmsg))
+    message = ''
+    if errmsg.value:
+        message = _string(errmsg.value)
+        _lib.zhfts_free(errmsg)
+    if status != _capi.OK:
+        raise errors.from_status(status, message or 'cannot merge into %s' % (dest,))

@@ -98,7 +98,16 @@ class Tokenizer:
         if failure:
             raise failure[0]
         if status != _capi.OK:
-            raise errors.from_status(status, message)
+            detail = {}
+            if status == _capi.EENCODING:
+                # The tokenizer reports no detail as data (there is no
+                # zhfts_tokenizer_error()): its input is UTF-8, so the first
+                # invalid byte is where Python's strict decoder stops.
+                try:
+                    data.decode('utf-8')
+                except UnicodeDecodeError as e:
+                    detail = {'where': 'document', 'offset': e.start}
+            raise errors.from_status(status, message, **detail)
         return tokens
 
 

@@ -1,0 +1,209 @@
+/*
+ * Compaction: a database rewritten without its dead paragraphs, and without
+ * the slack that updating a B-tree in place leaves.
+ *
+ * Every live paragraph is rebuilt from its stored record (its text, section
+ * and fields give the same terms and values as when it was indexed) into a
+ * new database, which Xapian then compacts; the new one takes the old one's
+ * place with one atomic exchange of directories, while the old one's writer
+ * lock keeps other writers out.  Readers that had the old one open go on
+ * reading it until they reopen.
+ */
+#define _GNU_SOURCE /* renameat2 */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "zhfts-private.h"
+
+#define BATCH 512
+#define COMMIT_BYTES (256u << 10)
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st, (void)flag, (void)ftw;
+	return remove(path);
+}
+
+static void remove_tree(const char *path)
+{
+	nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Copies the metadata that says what the database is. */
+static int copy_meta(zhfts_db *src, zx_db *dst, zerr *err)
+{
+	static const char *const keys[] = {ZHFTS_SETTINGS_KEY, ZHFTS_FIELDS_KEY, ZHFTS_STORAGE_KEY};
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < sizeof keys / sizeof *keys; i++) {
+		char *v = NULL;
+		size_t n = 0;
+		rc = zx_metadata_get_bytes(src->x, keys[i], &v, &n, err);
+		if (rc == ZHFTS_OK && n)
+			rc = zx_metadata_set(dst, keys[i], v, n, err);
+		free(v);
+	}
+	return rc;
+}
+
+/* One live paragraph into dst. */
+static int rebuild_one(zhfts_db *src, zx_db *dst, const zx_fetched *f, zdocfields *df, zbuf *idterm, zerr *err)
+{
+	zrecord r;
+	if (zhfts__record_decode(&r, f->data, f->data_len) != ZHFTS_OK)
+		return zerr_set(err, ZHFTS_ECORRUPT, "%s: unreadable paragraph record", src->path);
+	char *id = zhfts__strndup(f->values[0], f->value_lens[0]);
+	int rc = id ? ZHFTS_OK : ZHFTS_ENOMEM;
+	zhfts__docfields_free(df);
+	memset(df, 0, sizeof *df);
+	for (uint32_t k = 0; rc == ZHFTS_OK && k < r.nfields && k < ZHFTS_MAX_FIELDS + 2; k++) {
+		const char *fn, *fv;
+		size_t fnl, fvl;
+		zhfts__record_field(&r, k, &fn, &fnl, &fv, &fvl);
+		/* guessed[] holds the names, norm[] is filled by prepare: keep the
+		 * strings in the sortable buffers until then. */
+		char *name = zhfts__strndup(fn, fnl), *value = zhfts__strndup(fv, fvl);
+		if (!name || !value) {
+			free(name);
+			free(value);
+			rc = ZHFTS_ENOMEM;
+			break;
+		}
+		df->f[df->n++] = (zhfts_field){name, value};
+	}
+	rc = rc ? rc : zhfts__docfields_prepare(src, df);
+	rc = rc ? rc : zhfts__term_docid(idterm, id, src->id_hash_bits);
+	zx_doc *xd = NULL;
+	rc = rc ? rc : zx_doc_new(&xd);
+	zdocctx c = {id, idterm, df, f->data, f->data_len, {0}, {0}};
+	rc = rc ? rc : zhfts__paragraph_doc(src, xd, &r, &c);
+	rc = rc ? rc : zx_add(dst, xd, NULL, err);
+	zx_doc_free(xd);
+	zbuf_free(&c.term);
+	zbuf_free(&c.data);
+	for (size_t k = 0; k < df->n; k++) {
+		free((char *)df->f[k].name);
+		free((char *)df->f[k].value);
+	}
+	df->n = 0;
+	free(id);
+	if (rc == ZHFTS_ENOMEM)
+		zerr_set(err, rc, "out of memory compacting");
+	return rc;
+}
+
+/* Every live paragraph of src into a new database at dir. */
+static int rebuild(zhfts_db *src, const char *dir, uint64_t *kept, zerr *err)
+{
+	zx_db *dst = NULL;
+	unsigned flags = ZX_NO_SYNC | (src->tombstones ? ZX_NO_TERMLIST : 0);
+	int rc = zx_open(&dst, dir, ZX_OVERWRITE, flags, err);
+	rc = rc ? rc : copy_meta(src, dst, err);
+	uint32_t first = 0, last = 0;
+	rc = rc ? rc : zx_used_range(src->x, &first, &last, err);
+	static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
+	zdocfields *df = calloc(1, sizeof *df);
+	zbuf idterm = {0};
+	if (rc == ZHFTS_OK && !df)
+		rc = ZHFTS_ENOMEM;
+	size_t pending = 0;
+	*kept = 0;
+	for (uint64_t at = first; rc == ZHFTS_OK && first && at <= last; at += BATCH) {
+		uint32_t ids[BATCH];
+		size_t n = 0;
+		for (uint64_t d = at; d < at + BATCH && d <= last; d++)
+			if (!zhfts__dead_has(&src->dead, (uint32_t)d))
+				ids[n++] = (uint32_t)d;
+		zx_fetched f[BATCH];
+		rc = n ? zx_fetch(src->x, ids, n, true, doc_slot, 1, f, err) : ZHFTS_OK;
+		for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+			if (f[i].missing)
+				continue; /* deleted (a database with a termlist) */
+			rc = rebuild_one(src, dst, &f[i], df, &idterm, err);
+			pending += f[i].data_len;
+			(*kept)++;
+		}
+		if (n && rc == ZHFTS_OK)
+			zx_fetched_free(f, n);
+		if (rc == ZHFTS_OK && pending >= COMMIT_BYTES) {
+			rc = zx_commit(dst, err);
+			pending = 0;
+		}
+	}
+	zbuf_free(&idterm);
+	if (df)
+		zhfts__docfields_free(df);
+	free(df);
+	int rc2 = dst ? zx_close(dst, err) : ZHFTS_OK;
+	return rc ? rc : rc2;
+}
+
+/* dest and src change places; falls back to two renames where the file
+ * system cannot exchange. */
+static int exchange(const char *a, const char *b, zerr *err)
+{
+	if (renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE) == 0)
+		return ZHFTS_OK;
+	if (errno != EINVAL && errno != ENOSYS)
+		return zerr_set(err, ZHFTS_EIO, "%s: cannot put the compacted database in place: %s", a, strerror(errno));
+	zbuf side = {0};
+	if (zbuf_printf(&side, "%s.old-%ld", a, (long)getpid()))
+		return ZHFTS_ENOMEM;
+	int rc = ZHFTS_OK;
+	if (rename(a, side.data) != 0 || rename(b, a) != 0 || rename(side.data, b) != 0)
+		rc = zerr_set(err, ZHFTS_EIO, "%s: cannot put the compacted database in place: %s", a, strerror(errno));
+	zbuf_free(&side);
+	return rc;
+}
+
+int zhfts_db_compact(const char *path, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	zerr err = {{0}, 0, 0, -1};
+	zhfts_db *src = NULL;
+	char *msg = NULL;
+	struct stat st;
+	int rc = path && *path ? ZHFTS_OK : zerr_set(&err, ZHFTS_EINVAL, "no database path given");
+	if (rc == ZHFTS_OK && (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)))
+		rc = zerr_set(&err, ZHFTS_EINVAL, "%s: compaction works on a database directory", path);
+	if (rc == ZHFTS_OK && (rc = zhfts_db_open(&src, path, ZHFTS_OPEN_WRITE, NULL, &msg)) != ZHFTS_OK)
+		zerr_set(&err, rc, "%s", msg ? msg : zhfts_strerror(rc));
+	zhfts_free(msg);
+	zbuf built = {0}, done = {0};
+	if (rc == ZHFTS_OK && (zbuf_printf(&built, "%s.rebuild-%ld", path, (long)getpid()) ||
+	                       zbuf_printf(&done, "%s.compact-%ld", path, (long)getpid())))
+		rc = ZHFTS_ENOMEM;
+	uint64_t kept = 0;
+	/* With dead paragraphs, rebuild; else Xapian's compaction alone. */
+	bool dead = rc == ZHFTS_OK && src->dead.count > 0;
+	if (rc == ZHFTS_OK && dead)
+		rc = rebuild(src, built.data, &kept, &err);
+	if (rc == ZHFTS_OK) {
+		const char *from = dead ? built.data : path;
+		rc = zx_compact(done.data, &from, 1, &err);
+	}
+	if (rc == ZHFTS_OK)
+		rc = exchange(path, done.data, &err);
+	if (built.data)
+		remove_tree(built.data);
+	/* The writer's lock went with the old database; done holds it now. */
+	zerr tmp;
+	if (src) {
+		zx_close(src->x, &tmp);
+		src->x = NULL;
+	}
+	zhfts_db_close(src);
+	if (done.data)
+		remove_tree(done.data);
+	zbuf_free(&built);
+	zbuf_free(&done);
+	if (rc && errmsg)
+		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
+	return rc;
+}
