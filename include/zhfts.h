@@ -104,7 +104,9 @@ typedef struct zhfts_options {
 	int paragraph_mode;     /**< ZHFTS_PARAGRAPH_BLANK_LINE (default) / ZHFTS_PARAGRAPH_LINE */
 	unsigned int lock_timeout_ms; /**< writers: wait this long for the lock (0: fail at once) */
 	size_t auto_commit_bytes; /**< writers: commit between documents once this much
-	                               text is pending (0: 16 MiB; SIZE_MAX: never) */
+	                               text is pending (0: 16 MiB, or 256 KiB with
+	                               ZHFTS_OPEN_NO_SYNC, where commits are cheap and keep
+	                               Xapian's buffers small; SIZE_MAX: never) */
 } zhfts_options;
 #define ZHFTS_OPTIONS_INIT {ZHFTS_OPTIONS_VERSION, 0, 0, 0, 0, 0}
 /**@}*/
@@ -270,10 +272,11 @@ typedef struct zhfts_field {
  * sorted by and counted (facets).  Unless ZHFTS_DOC_NO_GUESS is set, a
  * document given no `title` or no `date` gets them from its first lines
  * when they state them:
- * - `title`: the first of the first five lines that holds at least six Han
- *   characters, is at most 100 characters long and does not end a sentence
- *   (。！？；：), with white space trimmed (`云川区政府工作报告（2026年）`);
- * - `date`: the first date that begins one of the first ten lines, after
+ * - `title`: the first of the first five non-blank lines that holds at least
+ *   six Han characters, is at most 100 characters long and does not end a
+ *   sentence (。！？；： or . ! ? ; :), with white space trimmed
+ *   (`云川区政府工作报告（2026年）`);
+ * - `date`: the first date that begins one of the first ten non-blank lines, after
  *   any dashes, spaces and brackets: YYYY.MM.DD, YYYY-MM-DD, YYYY/MM/DD or
  *   YYYY年M月D日, in half- or full-width digits, as YYYY-MM-DD
  *   (`2020.01.06`, `——2026年1月8日在…` give 2020-01-06, 2026-01-08).
@@ -438,9 +441,11 @@ ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *
  *   - `NAME:LOW..HIGH`, `NAME:LOW..`, `NAME:..HIGH`: an inclusive range.
  *     Values that are numbers compare as numbers, with ends that are numbers;
  *     values that are text compare in byte order of their normalized text,
- *     with the ends' text.  So `year:2019..2020` and `score:..0.5` compare
- *     numbers, and ISO dates work (`date:2020-01-01..2020-06-30`, `date:2020..`
- *     from 2020 on); a range whose ends are text matches no number;
+ *     with the ends' text (when the ends are numbers, only text that begins
+ *     with a digit).  So `year:2019..2020` and `score:..0.5` compare numbers,
+ *     ISO dates work (`date:2020-01-01..2020-06-30`, `date:2020..` from 2020
+ *     on), `year:2021..` does not find `未知`, and a range whose ends are text
+ *     matches no number;
  *   - `doc:ID` and `doc:PREFIX*`: the document id is ID, or starts with PREFIX.
  *   Filters combine with everything else: `(5G OR 芯片) district:海淀区 -year:2019`.
  *   A query of filters alone lists the paragraphs that pass them.
@@ -477,7 +482,9 @@ typedef struct zhfts_hit {
 	size_t nspans;
 	/* since 0.2 */
 	int tier;             /**< 1 + the number of the query's unspaced runs split into
-	                           keywords (`中关村科学城建设`) that this paragraph holds whole;
+	                           keywords (`中关村科学城建设`) that this paragraph holds whole,
+	                           counting the runs of the parts of the query it matches (in
+	                           `a OR 中关村科学城建设`, a paragraph matching only `a` is tier 1);
 	                           1 for every hit of a query without such runs.  Higher tiers
 	                           come first. */
 	const zhfts_field *fields; /**< the document's fields: those given, in their order, then any

@@ -488,6 +488,12 @@ static int range_end(planner *p, const char *s, size_t len, zbuf *out, char *kin
 	return rc;
 }
 
+static bool bytes_lt(const char *a, size_t al, const char *b, size_t bl)
+{
+	int r = memcmp(a, b, al < bl ? al : bl);
+	return r < 0 || (r == 0 && al < bl);
+}
+
 static zqnode *value_range(unsigned slot, const char *lo, size_t lo_len, const char *hi, size_t hi_len)
 {
 	zqnode *x = zq(ZQ_VALUE_RANGE);
@@ -547,8 +553,9 @@ static int plan_field(planner *p, const qnode *n, pnode *out)
 	char kind = klo ? klo : khi;
 	if (rc == ZHFTS_OK && kind == 'N') {
 		/* Number ends: numeric values in the range, and (values that are
-		 * text comparing in byte order, as the header says) text values in
-		 * the range of the ends' text: date:2020.. finds 2020-01-06. */
+		 * text comparing in byte order, as the header says) text values
+		 * that begin with a digit in the range of the ends' text:
+		 * date:2020.. finds 2020-01-06, and year:2021.. does not find n/a. */
 		if (n->len && (zhfts__field_normalize(&p->db->tok, n->text, n->len, &p->tmp) ||
 		               zbuf_addc(&tlo, 'S') || zbuf_add(&tlo, p->tmp.data, p->tmp.len)))
 			rc = ZHFTS_ENOMEM;
@@ -564,8 +571,17 @@ static int plan_field(planner *p, const qnode *n, pnode *out)
 		rc = ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && !khi && (kind == 'N' ? zbuf_add(&hi, top_n, sizeof top_n - 1) : zbuf_adds(&hi, "S\xff")))
 		rc = ZHFTS_ENOMEM;
-	if (rc == ZHFTS_OK && kind == 'N' && ((!tlo.len && zbuf_addc(&tlo, 'S')) || (!thi.len && zbuf_adds(&thi, "S\xff"))))
-		rc = ZHFTS_ENOMEM;
+	/* ... text that begins with a digit, that is: ["S0", "S9\xff"]. */
+	if (rc == ZHFTS_OK && kind == 'N' && (!tlo.len || bytes_lt(tlo.data, tlo.len, "S0", 2))) {
+		tlo.len = 0;
+		if (zbuf_adds(&tlo, "S0"))
+			rc = ZHFTS_ENOMEM;
+	}
+	if (rc == ZHFTS_OK && kind == 'N' && (!thi.len || bytes_lt("S9\xff", 3, thi.data, thi.len))) {
+		thi.len = 0;
+		if (zbuf_adds(&thi, "S9\xff"))
+			rc = ZHFTS_ENOMEM;
+	}
 	zqnode *x = NULL;
 	zcheck *c = NULL;
 	for (int pass = 0; rc == ZHFTS_OK && pass < (kind == 'N' ? 2 : 1); pass++) {

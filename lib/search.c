@@ -65,10 +65,12 @@ typedef struct zstream {
 	char **placed_doc;
 	size_t *placed_data_len, *placed_doc_len;
 	size_t keep_from, keep_to; /* placed positions whose records are kept */
-	/* the bound: Xapian's last candidate */
+	/* the bound: Xapian's last candidate, which every later one comes after
+	 * (or, for a field sort, at: equal values and weights) */
 	double bound_w;
 	char *bound_key;
 	size_t bound_key_len;
+	uint32_t bound_docid;
 	bool have_bound;
 	/* counting facets over checked candidates */
 	zfacet_counter **counters;
@@ -115,18 +117,27 @@ static void stream_reset(zstream *st)
 	memset(st, 0, sizeof *st);
 }
 
-/* Is a's key strictly before b's, as far as Xapian's order goes? */
+static int bytes_cmp(const char *a, size_t al, const char *b, size_t bl)
+{
+	size_t n = al < bl ? al : bl;
+	int r = memcmp(a ? a : "", b ? b : "", n);
+	return r ? r : al < bl ? -1 : al > bl;
+}
+
+/* Is a's key before (< 0) or after (> 0) b's, in Xapian's order?  For
+ * relevance Xapian orders by weight, then by the document id (its sort
+ * key: set_sort_by_relevance_then_value), so that equal weights come in
+ * document order; for a field, by its value, then weight. */
 static int key_cmp(const zstream *st, const char *ak, size_t al, double aw, const char *bk, size_t bl, double bw)
 {
 	if (st->order == ORDER_FIELD) {
-		size_t n = al < bl ? al : bl;
-		int r = memcmp(ak ? ak : "", bk ? bk : "", n);
-		if (!r)
-			r = al < bl ? -1 : al > bl;
+		int r = bytes_cmp(ak, al, bk, bl);
 		if (r)
 			return st->reverse ? -r : r;
 	}
-	return aw > bw ? -1 : aw < bw;
+	if (aw != bw)
+		return aw > bw ? -1 : 1;
+	return st->order == ORDER_RELEVANCE ? bytes_cmp(ak, al, bk, bl) : 0;
 }
 
 static int cand_cmp(const zstream *st, const zcand *a, const zcand *b)
@@ -235,7 +246,6 @@ static void split_weight(zcand *c, double w, int held)
 	c->weight = w - (granted - h) * ZHFTS_TIER_WEIGHT;
 }
 
-static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
 
 /* The slots a window's documents are read for: the document id, then the
  * facets' (when this stream counts them). */
@@ -378,35 +388,44 @@ static int take_window(run *r, zx_match *m)
 }
 
 /* Gives candidates of equal keys their document ids, to put them in
- * document order. */
+ * document order (read from the id's value stream, in docid order). */
+static int by_docid(const void *a, const void *b)
+{
+	uint32_t x = (*(zcand *const *)a)->docid, y = (*(zcand *const *)b)->docid;
+	return x < y ? -1 : x > y;
+}
+
 static int fetch_docs(zhfts_db *db, zcand **cs, size_t n)
 {
+	zcand **need = malloc(n * sizeof *need);
 	uint32_t *ids = malloc(n * sizeof *ids);
-	zx_fetched *f = calloc(n, sizeof *f);
+	char **vals = malloc(n * sizeof *vals);
+	size_t *lens = malloc(n * sizeof *lens);
 	size_t m = 0;
-	int rc = ids && f ? ZHFTS_OK : ZHFTS_ENOMEM;
+	int rc = need && ids && vals && lens ? ZHFTS_OK : ZHFTS_ENOMEM;
 	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
 		if (!cs[i]->doc)
-			ids[m++] = cs[i]->docid;
-	if (rc == ZHFTS_OK && m)
-		rc = zx_fetch(db->x, ids, m, false, doc_slot, 1, f, &db->err);
-	for (size_t i = 0, k = 0; rc == ZHFTS_OK && i < n; i++) {
-		if (cs[i]->doc)
-			continue;
-		if (f[k].missing) {
+			need[m++] = cs[i];
+	if (rc == ZHFTS_OK && m) {
+		qsort(need, m, sizeof *need, by_docid);
+		for (size_t i = 0; i < m; i++)
+			ids[i] = need[i]->docid;
+		rc = zx_values(db->x, ZHFTS_SLOT_DOC, ids, m, vals, lens, &db->err);
+	}
+	for (size_t i = 0; rc == ZHFTS_OK && i < m; i++) {
+		need[i]->doc = vals[i];
+		need[i]->doc_len = lens[i];
+		if (!lens[i] && rc == ZHFTS_OK) {
+			/* Every paragraph has its id: a reader met a vanished one. */
 			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: a paragraph vanished while read",
 			              db->path);
 			db->err.lasting = ZHFTS_ECORRUPT;
-			break;
 		}
-		cs[i]->doc = f[k].values[0];
-		cs[i]->doc_len = f[k].value_lens[0];
-		f[k].values[0] = NULL;
-		k++;
 	}
-	zx_fetched_free(f, m);
-	free(f);
+	free(need);
 	free(ids);
+	free(vals);
+	free(lens);
 	return rc;
 }
 
@@ -430,15 +449,20 @@ static int place(zhfts_db *db, run *r)
 	size_t done = 0;
 	while (rc == ZHFTS_OK && done < st->npend) {
 		zcand *first = &st->pend[done];
-		if (!st->exhausted && st->have_bound &&
-		    key_cmp(st, first->key, first->key_len, first->weight, st->bound_key, st->bound_key_len,
-		            st->bound_w) >= 0)
+		int vs = st->have_bound ? key_cmp(st, first->key, first->key_len, first->weight, st->bound_key,
+		                                  st->bound_key_len, st->bound_w)
+		                        : -1;
+		/* Relevance keys are whole (weight, document, docid): later
+		 * candidates come after the bound.  A field sort's are not: a
+		 * candidate at the bound waits for the rest of its group. */
+		bool waits = st->order == ORDER_RELEVANCE ? vs > 0 || (vs == 0 && first->docid > st->bound_docid) : vs >= 0;
+		if (!st->exhausted && st->have_bound && waits)
 			break; /* Xapian may still give one that comes before it */
 		size_t g = done + 1;
 		while (g < st->npend && !key_cmp(st, first->key, first->key_len, first->weight, st->pend[g].key,
 		                                 st->pend[g].key_len, st->pend[g].weight))
 			g++;
-		if (g - done > 1) {
+		if (g - done > 1 && st->order == ORDER_FIELD) {
 			zcand **grp = malloc((g - done) * sizeof *grp);
 			if (!grp)
 				return ZHFTS_ENOMEM;
@@ -461,7 +485,7 @@ static int place(zhfts_db *db, run *r)
 
 static zx_order xorder(const zstream *st)
 {
-	zx_order o = {ZX_ORDER_RELEVANCE, 0, false};
+	zx_order o = {ZX_ORDER_REL_THEN_VALUE, ZHFTS_SLOT_DOC, false};
 	if (st->order == ORDER_DOC)
 		o = (zx_order){ZX_ORDER_VALUE, ZHFTS_SLOT_DOC, false};
 	else if (st->order == ORDER_FIELD)
@@ -497,6 +521,7 @@ static int pull(zhfts_db *db, run *r)
 	if (m.n) {
 		zx_item *last = &m.items[m.n - 1];
 		st->bound_w = last->weight;
+		st->bound_docid = last->docid;
 		free(st->bound_key);
 		st->bound_key = NULL;
 		st->bound_key_len = 0;

@@ -462,6 +462,33 @@ int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, bool data, const unsig
 	}
 }
 
+int zx_values(zx_db *db, unsigned slot, const uint32_t *docids, size_t n, char **values, size_t *lens, zerr *err)
+{
+	size_t i = 0;
+	for (size_t k = 0; k < n; k++)
+		values[k] = nullptr;
+	try {
+		Xapian::ValueIterator v = db->rd.valuestream_begin(slot), end = db->rd.valuestream_end(slot);
+		for (; i < n; i++) {
+			std::string s;
+			if (v != end && v.get_docid() < docids[i])
+				v.skip_to(docids[i]);
+			if (v != end && v.get_docid() == docids[i])
+				s = *v;
+			if (!(values[i] = copy_out(s)))
+				throw std::bad_alloc();
+			lens[i] = s.size();
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		for (size_t k = 0; k < i; k++) {
+			free(values[k]);
+			values[k] = nullptr;
+		}
+		return map_exception(err, "reading values", db);
+	}
+}
+
 int zx_used_range(zx_db *db, uint32_t *first, uint32_t *last, zerr *err)
 {
 	*first = *last = 0;
@@ -680,7 +707,9 @@ int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, s
 		Xapian::Enquire enq(db->rd);
 		enq.set_query(build(q));
 		enq.set_weighting_scheme(Xapian::BM25Weight());
-		if (order && order->kind == ZX_ORDER_VALUE)
+		if (order && order->kind == ZX_ORDER_REL_THEN_VALUE)
+			enq.set_sort_by_relevance_then_value(order->slot, order->reverse);
+		else if (order && order->kind == ZX_ORDER_VALUE)
 			enq.set_sort_by_value(order->slot, order->reverse);
 		else if (order && order->kind == ZX_ORDER_VALUE_THEN_REL)
 			enq.set_sort_by_value_then_relevance(order->slot, order->reverse);

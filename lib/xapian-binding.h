@@ -127,6 +127,10 @@ typedef struct zx_fetched {
  * slots (nslots may be 0).  A missing document is marked, not an error. */
 int zx_fetch(zx_db *db, const uint32_t *docids, size_t n, bool data, const unsigned *slots, size_t nslots,
              zx_fetched *out, zerr *err);
+/* The values in slot of documents, through the slot's value stream (far
+ * cheaper than reading each document): docids ascending; values[i] is
+ * malloc'd ("" when the document has none). */
+int zx_values(zx_db *db, unsigned slot, const uint32_t *docids, size_t n, char **values, size_t *lens, zerr *err);
 /* The lowest and highest docid holding a document (0, 0 if none). */
 int zx_used_range(zx_db *db, uint32_t *first, uint32_t *last, zerr *err);
 void zx_fetched_free(zx_fetched *f, size_t n);
@@ -160,6 +164,7 @@ double zx_sortable_unserialise(const char *s, size_t len);
 /* ---- searching -------------------------------------------------------------- */
 enum zx_order_kind {
 	ZX_ORDER_RELEVANCE,      /* weight descending, then docid */
+	ZX_ORDER_REL_THEN_VALUE, /* weight, then value of `slot`, then docid */
 	ZX_ORDER_VALUE,          /* value of `slot` (ascending unless reverse), then docid */
 	ZX_ORDER_VALUE_THEN_REL  /* value of `slot`, then weight, then docid */
 };
@@ -174,7 +179,7 @@ typedef struct zx_order {
 typedef struct zx_item {
 	uint32_t docid;
 	double weight;
-	char *sort_key;          /* malloc'd: the value sorted by (ZX_ORDER_VALUE*) */
+	char *sort_key;          /* malloc'd: the value sorted by (orders with a value) */
 	size_t sort_key_len;
 } zx_item;
 

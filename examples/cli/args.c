@@ -130,7 +130,7 @@ int cli_parse(int argc, char **argv, unsigned int allowed, cli_args *a)
 	memset(a, 0, sizeof *a);
 	a->db = env && *env ? env : "./zhfts.db";
 	a->limit = 10;
-	a->jobs = 1;
+	a->jobs = 0; /* the command decides */
 	a->pos = argv + 1; /* argv[0], the command name, stays */
 
 	for (int i = 1; i < argc; i++) {

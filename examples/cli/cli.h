@@ -49,7 +49,7 @@ typedef struct cli_args {
 	bool json;             /* --format json */
 	int color;             /* CLI_COLOR_* */
 	size_t limit, offset;
-	size_t jobs;           /* --jobs, at least 1 */
+	size_t jobs;           /* --jobs (at least 1), or 0 when not given */
 	bool lines, quiet, all, no_traditional, lenient, termlist, help;
 	const char *sort;      /* --sort */
 	zhfts_field fields[CLI_MAX_REPEATS]; /* --field NAME=VALUE (values point into argv) */

@@ -34,8 +34,8 @@ static const char usage[] =
 	"  --termlist        keep Xapian's termlist, so that xapian-tcpsrv can serve the\n"
 	"                    database (new databases only; about 40%% larger)\n"
 	"  --quiet           no progress bar and no summary line\n"
-	"  --jobs N          index a new database with N processes (default: 1); a new\n"
-	"                    database is compacted at the end, whatever N\n"
+	"  --jobs N          index a new database with N processes (default: one per\n"
+	"                    core); a new database is compacted at the end, whatever N\n"
 	"\n"
 	"Ctrl-C stops after the current file and keeps every file indexed so far.\n"
 	"Exit status: 0 if every file was indexed, 2 if any failed or on interrupt.\n";
@@ -726,17 +726,20 @@ int cmd_index(int argc, char **argv)
 	dopts.flags = a.lenient ? ZHFTS_DOC_LENIENT : 0;
 	dopts.fields = a.fields;
 	dopts.nfields = a.nfields;
-	jobs = a.jobs < files.n ? a.jobs : files.n;
 	/* Merging builds a new database: an existing one is updated in place, by
 	 * one writer, so that each re-indexed document is replaced atomically.
-	 * A new one is built in shards (one with one job) and compacted into
-	 * place, which leaves it about a sixth smaller than writing it directly. */
+	 * A new one is built in shards, one per core unless --jobs says (one
+	 * with one job), and compacted into place. */
 	fresh = stat(a.db, &st) != 0 && errno == ENOENT;
-	if (jobs > 1 && !fresh) {
+	if (a.jobs == 0) {
+		long cores = sysconf(_SC_NPROCESSORS_ONLN);
+		a.jobs = fresh && cores > 1 ? (size_t)cores : 1;
+	} else if (a.jobs > 1 && !fresh) {
 		cli_error("index: parallel indexing needs a new database and %s exists; using one job",
 		          a.db);
-		jobs = 1;
+		a.jobs = 1;
 	}
+	jobs = a.jobs < files.n ? a.jobs : files.n;
 
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;

@@ -454,7 +454,8 @@ class IndexTest(CliTestCase):
         os.mkfifo(fifo)
         e = dict(os.environ)
         e.pop("ZHFTS_DB", None)
-        p = subprocess.Popen(WRAP + [ZHFTS, "index", "--db", db, first, fifo, last], env=e,
+        # One job: the files in the order given (--jobs defaults to the cores).
+        p = subprocess.Popen(WRAP + [ZHFTS, "index", "--jobs", "1", "--db", db, first, fifo, last], env=e,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         with open(fifo, "wb") as w:  # returns once zhfts opened it: first.txt is done
             w.write("管道里的段落讲述科学城".encode("utf-8"))
