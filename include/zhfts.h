@@ -454,7 +454,12 @@ ZHFTS_EXTERN int zhfts_db_foreach_document(zhfts_db *db, zhfts_doc_fn fn, void *
  * different kinds (`year:2019..abc`).
  *
  * Ranking: hits are ordered by `tier`, then `score` (BM25), then document id
- * and paragraph; see zhfts_hit.
+ * and paragraph; see zhfts_hit.  The score is BM25 with k1 = 1.2 and
+ * b = 0.75 over paragraphs: a paragraph's length is its units, normalised
+ * against a fixed 64 (a constant of the index format, so that scores do not
+ * drift as the collection grows and shards agree), and its term
+ * frequencies are normalised when it is indexed and kept to 1/30; the idf
+ * is Xapian's, from the whole collection (every shard of a stub).
  */
 /**@{*/
 typedef struct zhfts_span {

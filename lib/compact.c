@@ -80,12 +80,11 @@ static int rebuild_one(zhfts_db *src, zx_db *dst, const zx_fetched *f, zdocfield
 	rc = rc ? rc : zhfts__term_docid(idterm, id, src->id_hash_bits);
 	zx_doc *xd = NULL;
 	rc = rc ? rc : zx_doc_new(&xd);
-	zdocctx c = {id, idterm, df, f->data, f->data_len, {0}, {0}};
+	zdocctx c = {.id = id, .idterm = idterm, .df = df, .record = f->data, .record_len = f->data_len};
 	rc = rc ? rc : zhfts__paragraph_doc(src, xd, &r, &c);
 	rc = rc ? rc : zx_add(dst, xd, NULL, err);
 	zx_doc_free(xd);
-	zbuf_free(&c.term);
-	zbuf_free(&c.data);
+	zhfts__docctx_free(&c);
 	for (size_t k = 0; k < df->n; k++) {
 		free((char *)df->f[k].name);
 		free((char *)df->f[k].value);

@@ -115,19 +115,79 @@ int zhfts__docfields_prepare(zhfts_db *db, docfields *df)
 	return rc;
 }
 
-/* Adds the unigram and bigram terms of a paragraph's units. */
-static int add_units(zx_doc *xd, zbuf *term, const zunits *us)
+/* ---- a paragraph's text terms, counted ---------------------------------------
+ * Each occurrence goes into the bag; sorted, equal terms make one Xapian term
+ * whose wdf is its normalised frequency (weight.c). */
+struct zbagterm {
+	size_t off, len;
+	const char *p;
+};
+
+static int bag_add(zdocctx *c, const zbuf *term)
+{
+	void *v = c->bagged;
+	if (zvec_grow(&v, &c->bagcap, c->nbagged + 1, sizeof *c->bagged))
+		return ZHFTS_ENOMEM;
+	c->bagged = v;
+	c->bagged[c->nbagged++] = (struct zbagterm){c->bag.len, term->len, NULL};
+	return zbuf_add(&c->bag, term->data, term->len);
+}
+
+static int bagterm_cmp(const void *a, const void *b)
+{
+	const struct zbagterm *x = a, *y = b;
+	int r = memcmp(x->p, y->p, x->len < y->len ? x->len : y->len);
+	return r ? r : x->len < y->len ? -1 : x->len > y->len;
+}
+
+static int bag_flush(zdocctx *c, zx_doc *xd, size_t units)
 {
 	int rc = ZHFTS_OK;
+	for (size_t i = 0; i < c->nbagged; i++)
+		c->bagged[i].p = c->bag.data + c->bagged[i].off;
+	qsort(c->bagged, c->nbagged, sizeof *c->bagged, bagterm_cmp);
+	for (size_t i = 0, j; rc == ZHFTS_OK && i < c->nbagged; i = j) {
+		for (j = i + 1; j < c->nbagged && !bagterm_cmp(&c->bagged[i], &c->bagged[j]); j++)
+			;
+		rc = zx_doc_term_wdf(xd, c->bagged[i].p, c->bagged[i].len, zhfts__wdf((uint32_t)(j - i), units));
+	}
+	c->nbagged = 0;
+	c->bag.len = 0;
+	return rc;
+}
+
+void zhfts__docctx_free(zdocctx *c)
+{
+	zbuf_free(&c->term);
+	zbuf_free(&c->data);
+	zbuf_free(&c->bag);
+	free(c->bagged);
+	c->bagged = NULL;
+	c->nbagged = c->bagcap = 0;
+}
+
+/* The text's terms: units, adjacent pairs, and ICU words of two or more Han
+ * characters. */
+static int add_text(zx_doc *xd, zdocctx *c, const zunits *us)
+{
+	int rc = ZHFTS_OK;
+	c->nbagged = 0;
+	c->bag.len = 0;
 	for (size_t i = 0; i < us->n && rc == ZHFTS_OK; i++) {
-		rc = zhfts__term_unigram(term, us, i);
-		rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
+		rc = zhfts__term_unigram(&c->term, us, i);
+		rc = rc ? rc : bag_add(c, &c->term);
 		if (rc == ZHFTS_OK && i + 1 < us->n) {
-			rc = zhfts__term_bigram(term, us, i);
-			rc = rc ? rc : zx_doc_term(xd, term->data, term->len);
+			rc = zhfts__term_bigram(&c->term, us, i);
+			rc = rc ? rc : bag_add(c, &c->term);
 		}
 	}
-	return rc;
+	for (size_t t = 0; rc == ZHFTS_OK && t < us->ntok; t++) {
+		if (us->tok[t].kind == ZHFTS_TOKEN_HAN && us->tok[t].nunits >= 2) {
+			rc = zhfts__term_word(&c->term, us, t);
+			rc = rc ? rc : bag_add(c, &c->term);
+		}
+	}
+	return rc ? rc : bag_flush(c, xd, us->n);
 }
 
 int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c)
@@ -135,13 +195,7 @@ int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c)
 	zunits *us = &db->units;
 	zhfts__units_reset(us);
 	int rc = zhfts__units(&db->tok, r->text, r->text_len, us);
-	rc = rc ? rc : add_units(xd, &c->term, us);
-	for (size_t t = 0; rc == ZHFTS_OK && t < us->ntok; t++) {
-		if (us->tok[t].kind == ZHFTS_TOKEN_HAN && us->tok[t].nunits >= 2) {
-			rc = zhfts__term_word(&c->term, us, t);
-			rc = rc ? rc : zx_doc_term(xd, c->term.data, c->term.len);
-		}
-	}
+	rc = rc ? rc : add_text(xd, c, us);
 	if (rc == ZHFTS_OK && r->section_len) {
 		rc = zhfts__term_section(&c->term, r->section, r->section_len);
 		rc = rc ? rc : zx_doc_term(xd, c->term.data, c->term.len);
@@ -317,15 +371,14 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	uint32_t replaced = 0;
 	rc = rc ? rc : zhfts__term_docid(&idterm, id, db->id_hash_bits);
 	int mode = opts && (opts->flags & ZHFTS_DOC_LINES) ? ZHFTS_PARAGRAPH_LINE : db->settings.paragraph_mode;
-	zdocctx c = {id, &idterm, df, NULL, 0, {0}, {0}};
+	zdocctx c = {.id = id, .idterm = &idterm, .df = df};
 	if (rc == ZHFTS_OK && (rc = build_document(db, &d, mode, &c, &b)) != ZHFTS_OK)
 		rc = zhfts__db_fail(db, rc, id, NULL); /* nothing was written */
 	else if (rc == ZHFTS_OK)
 		rc = apply(db, id, &b, df, &replaced);
 	else
 		rc = zhfts__db_fail(db, rc, id, NULL);
-	zbuf_free(&c.term);
-	zbuf_free(&c.data);
+	zhfts__docctx_free(&c);
 	built_free(&b);
 	zbuf_free(&idterm);
 	zhfts__docfields_free(df);

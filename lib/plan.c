@@ -51,7 +51,7 @@ void zhfts__zqnode_free(zqnode *n)
 /* Adds kid to n; frees kid (and fails) when it cannot. */
 static int zq_add(zqnode *n, zqnode *kid)
 {
-	void *p = n->kids;
+	void *p = n ? n->kids : NULL;
 	if (!n || !kid || zvec_grow(&p, &n->kidcap, n->nkids + 1, sizeof(zqnode *))) {
 		zhfts__zqnode_free(kid);
 		return ZHFTS_ENOMEM;
@@ -79,7 +79,11 @@ static zqnode *zq_scale(zqnode *n, double w)
 	if (!n)
 		return NULL;
 	zqnode *s = zq(ZQ_SCALE);
-	if (!s || zq_add(s, n)) {
+	if (!s) {
+		zhfts__zqnode_free(n);
+		return NULL;
+	}
+	if (zq_add(s, n)) {
 		free(s);
 		return NULL;
 	}
@@ -357,7 +361,8 @@ static int plan_text(planner *p, const qnode *n, bool neg, pnode *out)
 	/* Ranking, for positive text only: words and the whole run. */
 	zqnode *maybe = rc == ZHFTS_OK && !neg ? zq(ZQ_AND_MAYBE) : NULL;
 	if (maybe) {
-		rc = zq_add(maybe, core_up);
+		/* Xapian's weights for text, made BM25's (weight.c). */
+		rc = zq_add(maybe, zq_scale(core_up, zhfts__weight_scale()));
 		core_up = NULL;
 		if (rc == ZHFTS_OK && ng > 1) {
 			/* The whole run, held whole: one tier up. */
@@ -389,7 +394,7 @@ static int plan_text(planner *p, const qnode *n, bool neg, pnode *out)
 			/* Words as ICU segments them rank above runs across words. */
 			if (us->tok[t].kind == ZHFTS_TOKEN_HAN && us->tok[t].nunits >= 2) {
 				rc = zhfts__term_word(&p->term, us, t);
-				rc = rc ? rc : zq_add(maybe, zq_term(p->term.data, p->term.len));
+				rc = rc ? rc : zq_add(maybe, zq_scale(zq_term(p->term.data, p->term.len), zhfts__weight_scale()));
 				rc = rc ? rc : count_terms(p, 1, n->pos);
 			}
 		}

@@ -505,8 +505,9 @@ static int pull(zhfts_db *db, run *r)
 		st->chunk = 16;
 	size_t check_at_least = !st->started && r->count_all ? (size_t)total : 0;
 	zx_order o = xorder(st);
+	zx_weight w = zhfts__weight();
 	zx_match m;
-	rc = zx_search(db->x, r->plan->xq, &o, st->at, st->chunk, check_at_least, st->started ? NULL : r->spies,
+	rc = zx_search(db->x, r->plan->xq, &w, &o, st->at, st->chunk, check_at_least, st->started ? NULL : r->spies,
 	               st->started ? 0 : r->nspies, &m, &db->err);
 	if (rc)
 		return rc;

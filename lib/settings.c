@@ -1,6 +1,6 @@
 /*
  * The settings that shape the terms, recorded in every database as
- * "format=4 normalize=1 traditional=1 paragraphs=blank unicode=15.0 icu=72":
+ * "format=5 normalize=1 traditional=1 paragraphs=blank unicode=15.0 icu=72":
  * a library that would make other terms refuses to read or write it.
  */
 #include <stdio.h>

@@ -540,6 +540,18 @@ int zx_doc_term(zx_doc *d, const char *term, size_t len)
 	}
 }
 
+int zx_doc_term_wdf(zx_doc *d, const char *term, size_t len, uint32_t wdf)
+{
+	try {
+		d->doc.add_term(std::string(term, len), wdf);
+		return ZHFTS_OK;
+	} catch (const std::bad_alloc &) {
+		return ZHFTS_ENOMEM;
+	} catch (...) {
+		return ZHFTS_ERROR;
+	}
+}
+
 int zx_doc_value(zx_doc *d, unsigned slot, const char *value, size_t len)
 {
 	try {
@@ -695,7 +707,7 @@ void zx_spy_free(zx_spy *s)
 	}
 }
 
-int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, size_t max,
+int zx_search(zx_db *db, const zqnode *q, const zx_weight *w, const zx_order *order, size_t first, size_t max,
               size_t check_at_least, zx_spy *spies, size_t nspies, zx_match *out, zerr *err)
 {
 	memset(out, 0, sizeof *out);
@@ -706,7 +718,7 @@ int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, s
 		std::vector<Xapian::ValueCountMatchSpy *> spy;
 		Xapian::Enquire enq(db->rd);
 		enq.set_query(build(q));
-		enq.set_weighting_scheme(Xapian::BM25Weight());
+		enq.set_weighting_scheme(Xapian::BM25Weight(w->k1, 0, 1, w->b, 0.5));
 		if (order && order->kind == ZX_ORDER_REL_THEN_VALUE)
 			enq.set_sort_by_relevance_then_value(order->slot, order->reverse);
 		else if (order && order->kind == ZX_ORDER_VALUE)

@@ -139,6 +139,8 @@ void zx_fetched_free(zx_fetched *f, size_t n);
 /* Documents under construction: plain memory, no database involved. */
 int zx_doc_new(zx_doc **out);
 int zx_doc_term(zx_doc *d, const char *term, size_t len);
+/* Adds the term with this wdf (added to any it has). */
+int zx_doc_term_wdf(zx_doc *d, const char *term, size_t len, uint32_t wdf);
 int zx_doc_value(zx_doc *d, unsigned slot, const char *value, size_t len);
 int zx_doc_data(zx_doc *d, const char *data, size_t len);
 void zx_doc_free(zx_doc *d);
@@ -202,9 +204,14 @@ typedef struct zx_match {
 	uint64_t estimate, lower, upper;
 } zx_match;
 
-/* Runs q.  check_at_least: as Xapian's (the spies see at least that many
+/* Xapian's BM25Weight with these parameters (k2 = 0, k3 = 1). */
+typedef struct zx_weight {
+	double k1, b;
+} zx_weight;
+
+/* Runs q, weighed by w.  check_at_least: as Xapian's (the spies see at least that many
  * matches).  The items and the spies' counts are copied out before return. */
-int zx_search(zx_db *db, const zqnode *q, const zx_order *order, size_t first, size_t max,
+int zx_search(zx_db *db, const zqnode *q, const zx_weight *w, const zx_order *order, size_t first, size_t max,
               size_t check_at_least, zx_spy *spies, size_t nspies, zx_match *out, zerr *err);
 void zx_match_free(zx_match *m);
 void zx_spy_free(zx_spy *s);

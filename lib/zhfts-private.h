@@ -19,7 +19,7 @@
 
 /* The version of the term scheme and stored data.  Bump it whenever the terms
  * or the document data a database holds would change. */
-#define ZHFTS_INDEX_FORMAT 4
+#define ZHFTS_INDEX_FORMAT 5
 
 /* Section paths join their components with this. */
 #define ZHFTS_SECTION_SEP " \xe2\x80\xba " /* " › " */
@@ -175,6 +175,13 @@ int zhfts__term_field(zbuf *out, const char *name, const char *value, size_t len
 /* "P" + the path, or "P#" + a hash of it when that is too long a term. */
 int zhfts__term_section(zbuf *out, const char *path, size_t len);
 
+/* ---- weight.c: the ranking model (BM25, normalised at indexing) ---------- */
+/* The wdf of a text term seen freq times in a paragraph of `units` units. */
+uint32_t zhfts__wdf(uint32_t freq, size_t units);
+/* How Xapian weighs text, and the factor that makes its weights BM25's. */
+zx_weight zhfts__weight(void);
+double zhfts__weight_scale(void);
+
 /* ---- fields.c: document fields --------------------------------------------
  * A field is stored three ways with every paragraph of its document: the
  * value as given in the record (for hits), a term "F" name ":" normalized
@@ -226,7 +233,7 @@ bool zhfts__record_field(const zrecord *r, uint32_t k, const char **name, size_t
 #define ZHFTS_SETTINGS_KEY "zhfts.settings"
 #define ZHFTS_FIELDS_KEY "zhfts.fields"
 #define ZHFTS_STORAGE_KEY "zhfts.storage" /* "tombstones": see dead.c */
-/* The settings string of s ("format=4 normalize=1 ..."). */
+/* The settings string of s ("format=5 normalize=1 ..."). */
 void zhfts__settings_string(const zhfts_options *s, char *buf, size_t cap);
 /* Resolves opts against a stored settings string ("" for a new database)
  * into *out; `who` names the database in messages. */
@@ -348,8 +355,13 @@ typedef struct zdocctx {
 	const zdocfields *df;
 	const char *record;     /* the stored record to keep as is (compaction), or NULL */
 	size_t record_len;
-	zbuf term, data;        /* scratch */
+	/* scratch */
+	zbuf term, data;
+	zbuf bag;               /* the paragraph's text terms, each once per occurrence */
+	struct zbagterm *bagged;
+	size_t nbagged, bagcap;
 } zdocctx;
+void zhfts__docctx_free(zdocctx *c);
 
 /* The terms, values and data of one paragraph (db gives the tokenizer). */
 int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c);

@@ -4,6 +4,7 @@
  * set that plain substring search over normalized text finds (recall and
  * precision both 100%).  Also ranking, spans, snippets, paging and totals.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -611,6 +612,71 @@ static void test_offsets_point_into_source(void)
 	free(sample);
 }
 
+/* Scores are BM25's (k1 1.2, b 0.75, paragraph length in units against a
+ * fixed 64, Xapian's idf), computed here from the oracle's units: each
+ * within what rounding tf/L to 1/30 can move it (BM25's slope in tf/L is at
+ * most idf (k1 + 1) / k1). */
+static size_t occurrences(const char *units, const char *u)
+{
+	char pat[64];
+	snprintf(pat, sizeof pat, "\x1f%s\x1f", u);
+	size_t n = 0, pl = strlen(pat);
+	for (const char *p = units; (p = strstr(p, pat)); p += pl - 1)
+		n++;
+	return n;
+}
+
+static void test_scores_are_bm25(void)
+{
+	const double k1 = 1.2, b = 0.75, avg = 64.0, step = 1.0 / 30;
+	size_t checked = 0;
+	for (unsigned q = 0; q < 40; q++) {
+		/* a Han unit of a random paragraph */
+		const para *src = &paras[rnd((unsigned)nparas)];
+		const char *u = src->units + 1;
+		size_t nu = count_units(src->units);
+		for (unsigned skip = nu ? rnd((unsigned)nu) : 0; skip && strchr(u, '\x1f'); skip--)
+			u = strchr(u, '\x1f') + 1;
+		char unit[16];
+		size_t ul = strcspn(u, "\x1f");
+		if (ul != 3 || (unsigned char)u[0] < 0xe4 || (unsigned char)u[0] > 0xe9)
+			continue;
+		memcpy(unit, u, ul);
+		unit[ul] = 0;
+		size_t df = 0;
+		for (size_t i = 0; i < nparas; i++)
+			df += occurrences(paras[i].units, unit) > 0;
+		double tw = ((double)nparas - (double)df + 0.5) / ((double)df + 0.5);
+		if (tw < 2)
+			tw = tw * 0.5 + 1;
+		double idf = log(tw);
+		zhfts_results *r;
+		bool *got = calloc(nparas, sizeof *got);
+		CU_ASSERT_EQUAL_FATAL(search_all(unit, got, &r), 0);
+		CU_ASSERT(zhfts_results_count(r) == df);
+		double prev = INFINITY;
+		for (size_t i = 0; i < zhfts_results_count(r); i++) {
+			const zhfts_hit *h = zhfts_results_hit(r, i);
+			const para *p = &paras[find_para(h->doc, h->para)];
+			double f = (double)occurrences(p->units, unit);
+			double t = f / (1 - b + b * (double)count_units(p->units) / avg);
+			double want = idf * (k1 + 1) * t / (k1 + t);
+			double slack = idf * (k1 + 1) / k1 * step / 2 + 1e-9;
+			if (fabs(h->score - want) > slack)
+				fprintf(stderr, "\n%s in %s #%u: score %.6f, BM25 %.6f (tf %.0f)\n", unit, h->doc, h->para,
+				        h->score, want, f);
+			CU_ASSERT(fabs(h->score - want) <= slack);
+			CU_ASSERT(h->score <= prev);
+			prev = h->score;
+			checked++;
+		}
+		zhfts_results_free(r);
+		free(got);
+	}
+	printf("\n  %zu scores checked ", checked);
+	CU_ASSERT(checked > 100);
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("search against the substring oracle", setup, teardown);
@@ -623,6 +689,7 @@ static void suites(void)
 	CU_add_test(s, "spans and snippets", test_spans_and_snippets);
 	CU_add_test(s, "paging and totals", test_paging_and_totals);
 	CU_add_test(s, "offsets point into the source", test_offsets_point_into_source);
+	CU_add_test(s, "scores are BM25's", test_scores_are_bm25);
 }
 
 int main(void)
