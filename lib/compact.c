@@ -96,44 +96,113 @@ static int rebuild_one(zhfts_db *src, zx_db *dst, const zx_fetched *f, zdocfield
 	return rc;
 }
 
-/* Every live paragraph of src into a new database at dir. */
+/* A live paragraph, by its document id. */
+typedef struct livepara {
+	char *id;
+	size_t len;
+	uint32_t docid;
+} livepara;
+
+static int by_document(const void *a, const void *b)
+{
+	const livepara *x = a, *y = b;
+	int r = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
+	if (!r)
+		r = x->len < y->len ? -1 : x->len > y->len;
+	return r ? r : x->docid < y->docid ? -1 : x->docid > y->docid;
+}
+
+/* src's live paragraphs, in document order (id, then docid, which is
+ * paragraph order within a document). */
+static int live_in_order(zhfts_db *src, livepara **out, size_t *nout, zerr *err)
+{
+	uint32_t first = 0, last = 0;
+	int rc = zx_used_range(src->x, &first, &last, err);
+	livepara *l = NULL;
+	size_t n = 0, cap = 0;
+	for (uint64_t at = first; rc == ZHFTS_OK && first && at <= last; at += BATCH) {
+		uint32_t ids[BATCH];
+		char *vals[BATCH];
+		size_t lens[BATCH], m = 0;
+		for (uint64_t d = at; d < at + BATCH && d <= last; d++)
+			if (!zhfts__dead_has(&src->dead, (uint32_t)d))
+				ids[m++] = (uint32_t)d;
+		rc = m ? zx_values(src->x, ZHFTS_SLOT_DOC, ids, m, vals, lens, err) : ZHFTS_OK;
+		if (rc)
+			break;
+		void *v = l;
+		bool grown = !zvec_grow(&v, &cap, n + m, sizeof *l);
+		l = v;
+		for (size_t i = 0; i < m; i++) {
+			if (grown && lens[i]) /* else deleted (a database with a termlist) */
+				l[n++] = (livepara){vals[i], lens[i], ids[i]};
+			else
+				free(vals[i]);
+		}
+		if (!grown)
+			rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory listing paragraphs to compact");
+	}
+	if (rc == ZHFTS_OK)
+		qsort(l, n, sizeof *l, by_document);
+	*out = l;
+	*nout = n;
+	return rc;
+}
+
+static void live_free(livepara *l, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(l[i].id);
+	free(l);
+}
+
+/* Every live paragraph of src, in document order, into a new database at
+ * dir. */
 static int rebuild(zhfts_db *src, const char *dir, uint64_t *kept, zerr *err)
 {
 	zx_db *dst = NULL;
 	unsigned flags = ZX_NO_SYNC | (src->tombstones ? ZX_NO_TERMLIST : 0);
 	int rc = zx_open(&dst, dir, ZX_OVERWRITE, flags, err);
 	rc = rc ? rc : copy_meta(src, dst, err);
-	uint32_t first = 0, last = 0;
-	rc = rc ? rc : zx_used_range(src->x, &first, &last, err);
+	livepara *live = NULL;
+	size_t nlive = 0;
+	rc = rc ? rc : live_in_order(src, &live, &nlive, err);
 	static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
 	zdocfields *df = calloc(1, sizeof *df);
 	zbuf idterm = {0};
+	zorder order = {.valid = true, .ordered = true, .empty = true};
 	if (rc == ZHFTS_OK && !df)
 		rc = ZHFTS_ENOMEM;
 	size_t pending = 0;
 	*kept = 0;
-	for (uint64_t at = first; rc == ZHFTS_OK && first && at <= last; at += BATCH) {
+	for (size_t at = 0; rc == ZHFTS_OK && at < nlive; at += BATCH) {
 		uint32_t ids[BATCH];
-		size_t n = 0;
-		for (uint64_t d = at; d < at + BATCH && d <= last; d++)
-			if (!zhfts__dead_has(&src->dead, (uint32_t)d))
-				ids[n++] = (uint32_t)d;
+		size_t n = nlive - at < BATCH ? nlive - at : BATCH;
+		for (size_t i = 0; i < n; i++)
+			ids[i] = live[at + i].docid;
 		zx_fetched f[BATCH];
-		rc = n ? zx_fetch(src->x, ids, n, true, doc_slot, 1, f, err) : ZHFTS_OK;
+		rc = zx_fetch(src->x, ids, n, true, doc_slot, 1, f, err);
+		bool fetched = rc == ZHFTS_OK;
 		for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
 			if (f[i].missing)
-				continue; /* deleted (a database with a termlist) */
+				continue;
 			rc = rebuild_one(src, dst, &f[i], df, &idterm, err);
+			if (rc == ZHFTS_OK && zhfts__order_note(&order, live[at + i].id))
+				rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory compacting");
 			pending += f[i].data_len;
 			(*kept)++;
 		}
-		if (n && rc == ZHFTS_OK)
+		if (fetched)
 			zx_fetched_free(f, n);
 		if (rc == ZHFTS_OK && pending >= COMMIT_BYTES) {
 			rc = zx_commit(dst, err);
 			pending = 0;
 		}
 	}
+	order.dirty = true;
+	rc = rc ? rc : zhfts__order_store(&order, dst, err);
+	zhfts__order_free(&order);
+	live_free(live, nlive);
 	zbuf_free(&idterm);
 	if (df)
 		zhfts__docfields_free(df);
@@ -179,8 +248,13 @@ int zhfts_db_compact(const char *path, char **errmsg)
 	                       zbuf_printf(&done, "%s.compact-%ld", path, (long)getpid())))
 		rc = ZHFTS_ENOMEM;
 	uint64_t kept = 0;
-	/* With dead paragraphs, rebuild; else Xapian's compaction alone. */
-	bool dead = rc == ZHFTS_OK && src->dead.count > 0;
+	/* With dead paragraphs, or docids out of document order, rebuild; else
+	 * Xapian's compaction alone. */
+	zorder order = {0};
+	if (rc == ZHFTS_OK)
+		rc = zhfts__order_load(&order, src->x, path, &err);
+	bool dead = rc == ZHFTS_OK && (src->dead.count > 0 || !order.ordered);
+	zhfts__order_free(&order);
 	if (rc == ZHFTS_OK && dead)
 		rc = rebuild(src, built.data, &kept, &err);
 	if (rc == ZHFTS_OK) {

@@ -166,6 +166,11 @@ int zhfts__commit(zhfts_db *db)
 		if (rc)
 			return rc;
 	}
+	if (db->order.valid) {
+		int rc = zhfts__order_store(&db->order, db->x, &db->err);
+		if (rc)
+			return rc;
+	}
 	bool locked = false;
 	if (db->holdoff_fd >= 0) {
 		/* Readers that asked for a stable snapshot hold the lock shared: one
@@ -194,6 +199,7 @@ void zhfts__discard_pending(zhfts_db *db)
 	db->pending_bytes = 0;
 	db->fields_valid = false; /* names registered since the commit are gone too */
 	db->dead_valid = false;   /* and paragraphs marked dead */
+	db->order.valid = false;  /* and the order of what was added */
 }
 
 /* ---- dead paragraphs ---------------------------------------------------------- */
@@ -430,6 +436,7 @@ static int refresh_dead(zhfts_db *db, void *ctx)
 static void free_handle(zhfts_db *db)
 {
 	zhfts__dead_free(&db->dead);
+	zhfts__order_free(&db->order);
 	zhfts__sections_free(db);
 	fields_clear(db);
 	free(db->fields);

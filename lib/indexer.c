@@ -305,6 +305,8 @@ static int apply(zhfts_db *db, const char *id, const built *b, const docfields *
 		return zhfts__db_fail(db, rc, id, NULL);
 	if (rc)
 		return lost(db, rc, id, "recording field names failed");
+	if (!db->order.valid && (rc = zhfts__order_load(&db->order, db->x, db->path, &db->err)) != ZHFTS_OK)
+		return lost(db, rc, id, "reading the document order failed");
 	rc = zx_txn_begin(db->x, &db->err);
 	rc = rc ? rc : remove_old(db, id, replaced);
 	for (size_t i = 0; rc == ZHFTS_OK && i < b->n; i++)
@@ -315,6 +317,8 @@ static int apply(zhfts_db *db, const char *id, const built *b, const docfields *
 		zx_txn_cancel(db->x, &tmp);
 		return lost(db, rc, id, "writing failed");
 	}
+	if (zhfts__order_note(&db->order, id))
+		return lost(db, ZHFTS_ENOMEM, id, "recording the document order failed");
 	return ZHFTS_OK;
 }
 

@@ -73,6 +73,22 @@ static int merge_dead(zhfts_db **dbs, size_t n, zdead *out, zerr *err)
 	return rc;
 }
 
+/* In document order if every source is and their ids ascend from one
+ * source to the next (docorder.c). */
+static int merge_order(zhfts_db **dbs, size_t n, zorder *out, zerr *err)
+{
+	out->ordered = out->empty = true;
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		zorder o = {0};
+		rc = zhfts__order_load(&o, dbs[i]->x, dbs[i]->path, err);
+		if (rc == ZHFTS_OK && zhfts__order_follow(out, &o))
+			rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory merging the document order");
+		zhfts__order_free(&o);
+	}
+	return rc;
+}
+
 static int merge_fields(zhfts_db **dbs, size_t n, zbuf *names, zerr *err)
 {
 	/* The merged database knows every field name a source knows. */
@@ -142,8 +158,10 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 	}
 	zbuf names = {0};
 	zdead dead = {0};
+	zorder order = {0};
 	rc = rc ? rc : merge_fields(dbs, nsources, &names, &err);
 	rc = rc ? rc : merge_dead(dbs, nsources, &dead, &err);
+	rc = rc ? rc : merge_order(dbs, nsources, &order, &err);
 	for (size_t i = 0; dbs && i < nsources; i++)
 		zhfts_db_close(dbs[i]);
 	free(dbs);
@@ -165,10 +183,12 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 		for (size_t b = 0; b < dead.nblocks; b++)
 			dead.dirty[b] = dead.blocks[b] != NULL;
 		rc = rc ? rc : zhfts__dead_store(&dead, x, &err);
+		rc = rc ? rc : zhfts__order_store(&order, x, &err);
 		int rc2 = x ? zx_close(x, &err) : ZHFTS_OK;
 		rc = rc ? rc : rc2;
 	}
 	zhfts__dead_free(&dead);
+	zhfts__order_free(&order);
 	if (rc == ZHFTS_OK && rename(tmp.data, dest) != 0)
 		rc = zerr_set(&err, ZHFTS_EIO, "%s: cannot rename the merged database into place: %s", dest,
 		              strerror(errno));

@@ -49,6 +49,7 @@ typedef struct zstream {
 	enum order order;
 	unsigned slot;
 	bool reverse;
+	bool docid_order;      /* docids are in document order (docorder.c): no sort key for ties */
 	uint64_t generation;
 	bool checked;          /* candidates are read and checked against the text */
 	bool dead;             /* dead paragraphs are dropped */
@@ -485,7 +486,7 @@ static int place(zhfts_db *db, run *r)
 
 static zx_order xorder(const zstream *st)
 {
-	zx_order o = {ZX_ORDER_REL_THEN_VALUE, ZHFTS_SLOT_DOC, false};
+	zx_order o = {st->docid_order ? ZX_ORDER_RELEVANCE : ZX_ORDER_REL_THEN_VALUE, ZHFTS_SLOT_DOC, false};
 	if (st->order == ORDER_DOC)
 		o = (zx_order){ZX_ORDER_VALUE, ZHFTS_SLOT_DOC, false};
 	else if (st->order == ORDER_FIELD)
@@ -662,6 +663,23 @@ static void free_facets_in(zhfts_facet *f)
 	memset(f, 0, sizeof *f);
 }
 
+/* Are the docids of this read in document order?  One database only: a
+ * stub interleaves its shards' docids. */
+static int docid_order(zhfts_db *db, bool *out)
+{
+	*out = false;
+	if (zx_shards(db->x) != 1)
+		return ZHFTS_OK;
+	if (!db->order.valid || (!db->writable && db->order_generation != db->generation)) {
+		int rc = zhfts__order_load(&db->order, db->x, db->path, &db->err);
+		if (rc)
+			return rc;
+		db->order_generation = db->generation;
+	}
+	*out = db->order.ordered;
+	return ZHFTS_OK;
+}
+
 static int search_read(zhfts_db *db, void *vctx)
 {
 	search_ctx *s = vctx;
@@ -670,6 +688,8 @@ static int search_read(zhfts_db *db, void *vctx)
 	if (!q->planned || q->plan_generation != db->generation)
 		rc = plan_read(db, q);
 	rc = rc ? rc : zhfts__dead_refresh(db);
+	bool by_docid = false;
+	rc = rc ? rc : docid_order(db, &by_docid);
 	if (rc)
 		return rc;
 	zstream *st = &q->st;
@@ -689,6 +709,7 @@ static int search_read(zhfts_db *db, void *vctx)
 		st->order = order;
 		st->slot = s->want.slot;
 		st->reverse = s->want.reverse;
+		st->docid_order = by_docid;
 		st->generation = db->generation;
 		st->checked = checked_plan(&q->plan);
 		st->dead = db->dead.count > 0;

@@ -258,6 +258,27 @@ int zhfts__dead_store(zdead *d, zx_db *x, zerr *err);
 int zhfts__dead_load(zdead *d, zx_db *x, bool writer, const char *who, zerr *err);
 void zhfts__dead_free(zdead *d);
 
+/* ---- docorder.c: whether docids run in document order --------------------- */
+#define ZHFTS_ORDER_KEY "zhfts.order"
+typedef struct zorder {
+	bool valid;       /* loaded */
+	bool ordered;     /* every docid in (document id, paragraph) order */
+	bool empty;       /* no document yet (first and last unset) */
+	bool dirty;       /* changed since stored */
+	zbuf first, last; /* the lowest and highest document ids added */
+} zorder;
+
+/* Reads the record from x's metadata (a reader may get ZX_EMODIFIED). */
+int zhfts__order_load(zorder *o, zx_db *x, const char *who, zerr *err);
+/* A document `id` was just added (after every earlier one). */
+int zhfts__order_note(zorder *o, const char *id);
+/* The documents of `next` follow o's (a merge): o becomes the whole. */
+int zhfts__order_follow(zorder *o, const zorder *next);
+/* Writes the record into x's metadata if it changed (pending until x
+ * commits); ENOMEM is set in err. */
+int zhfts__order_store(zorder *o, zx_db *x, zerr *err);
+void zhfts__order_free(zorder *o);
+
 /* ---- db.c: the database handle ------------------------------------------- */
 typedef struct zfieldname {
 	char *name;
@@ -279,6 +300,8 @@ struct zhfts_db {
 	zdead dead;
 	uint64_t dead_generation;
 	bool dead_valid;
+	zorder order;              /* writers: kept up to date; readers: per generation */
+	uint64_t order_generation;
 	/* writers */
 	size_t pending_bytes, auto_commit_bytes;
 	uint64_t pending_docs;     /* documents added or deleted since the last commit */

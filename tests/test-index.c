@@ -614,6 +614,85 @@ static void test_bad_input_keeps_pending(void)
 	TU_OK(db, zhfts_db_close(db));
 }
 
+/* Whether docids are in document order (docorder.c), as the search reads it. */
+static const char *order_of(const char *path)
+{
+	static char out[128];
+	zhfts_db *db = NULL;
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_open(&db, path, ZHFTS_OPEN_READONLY, NULL, &err), ZHFTS_OK);
+	zorder o = {0};
+	zerr e = {{0}, 0, 0, -1};
+	CU_ASSERT_EQUAL_FATAL(zhfts__order_load(&o, db->x, path, &e), ZHFTS_OK);
+	if (!o.ordered)
+		snprintf(out, sizeof out, "unordered");
+	else if (o.empty)
+		snprintf(out, sizeof out, "empty");
+	else
+		snprintf(out, sizeof out, "%.*s..%.*s", (int)o.first.len, o.first.data, (int)o.last.len, o.last.data);
+	zhfts__order_free(&o);
+	zhfts_db_close(db);
+	return out;
+}
+
+static void test_document_order(void)
+{
+	char *saved = dir, *a = tu_tmpdir("order-a"), *b = tu_tmpdir("order-b"), *m = tu_tmpdir("order-m");
+	char *m2 = tu_tmpdir("order-m2");
+	zhfts_db *db;
+	dir = a;
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	TU_OK(db, zhfts_db_commit(db));
+	CU_ASSERT_STRING_EQUAL(order_of(a), "empty");
+	add(db, "a1", "科学城\n\n海淀");
+	add(db, "a2", "中关村");
+	add(db, "a3", "建设");
+	add(db, "a3", "建设科学城"); /* the last again: still in order */
+	zhfts_db_delete_document(db, "a1");
+	TU_OK(db, zhfts_db_close(db));
+	CU_ASSERT_STRING_EQUAL(order_of(a), "a1..a3");
+	dir = b;
+	db = open_db(ZHFTS_OPEN_CREATE, NULL);
+	add(db, "b1", "科学");
+	add(db, "b2", "城市");
+	TU_OK(db, zhfts_db_close(db));
+	/* Shards whose ranges ascend merge in order; the other way round not. */
+	const char *up[] = {a, b}, *down[] = {b, a};
+	char *err = NULL;
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_merge(m, up, 2, &err), ZHFTS_OK);
+	CU_ASSERT_STRING_EQUAL(order_of(m), "a1..b2");
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_merge(m2, down, 2, &err), ZHFTS_OK);
+	CU_ASSERT_STRING_EQUAL(order_of(m2), "unordered");
+	/* Replacing an earlier document spoils it, and the commit keeps that. */
+	dir = b;
+	db = open_db(ZHFTS_OPEN_WRITE, NULL);
+	add(db, "b1", "科学城");
+	TU_OK(db, zhfts_db_close(db));
+	CU_ASSERT_STRING_EQUAL(order_of(b), "unordered");
+	/* Compaction rebuilds in document order, with the same hits. */
+	dir = m2;
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	char *before = NULL;
+	uint64_t t0 = 0, t1 = 0;
+	before = hit_keys(db, "科学", &t0);
+	TU_OK(db, zhfts_db_close(db));
+	CU_ASSERT_EQUAL_FATAL(zhfts_db_compact(m2, &err), ZHFTS_OK);
+	CU_ASSERT_STRING_EQUAL(order_of(m2), "a2..b2"); /* a1 was deleted */
+	db = open_db(ZHFTS_OPEN_READONLY, NULL);
+	char *after = hit_keys(db, "科学", &t1);
+	CU_ASSERT_STRING_EQUAL(after, before);
+	CU_ASSERT(t0 == t1 && t0 == 2); /* a3 and b1 */
+	TU_OK(db, zhfts_db_close(db));
+	free(before);
+	free(after);
+	char *dirs[] = {a, b, m, m2};
+	for (int i = 0; i < 4; i++) {
+		tu_rmrf(dirs[i]);
+		free(dirs[i]);
+	}
+	dir = saved;
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("database", fresh, cleanup);
@@ -641,6 +720,7 @@ static void suites(void)
 	CU_add_test(s, "hashed ids that share a term stay apart", test_hashed_ids_that_collide);
 	s = CU_add_suite("pending", fresh, cleanup);
 	CU_add_test(s, "bad input keeps what is pending", test_bad_input_keeps_pending);
+	CU_add_test(s, "docids in document order", test_document_order);
 }
 
 int main(void)

@@ -677,6 +677,89 @@ static void test_scores_are_bm25(void)
 	CU_ASSERT(checked > 100);
 }
 
+/* Ties come in document order whether or not the docids are in it: the
+ * same documents with many tied paragraphs, added in id order (docids in
+ * document order: Xapian's order is final) and in reverse (a sort key
+ * orders ties), give the same hits and scores, and both lists are ordered
+ * by (score, document, paragraph).  test-index checks which of the two
+ * each database is. */
+static int open_mem(zhfts_db **out)
+{
+	char *err = NULL;
+	int rc = zhfts_db_open(out, NULL, ZHFTS_OPEN_INMEMORY, NULL, &err);
+	if (rc)
+		fprintf(stderr, "open: %s\n", err);
+	zhfts_free(err);
+	return rc;
+}
+
+static void test_tie_order(void)
+{
+	enum { NPOOL = 12, NDOC = 40 };
+	char pool[NPOOL][512], *docs[NDOC];
+	for (int i = 0; i < NPOOL; i++)
+		gen_paragraph(pool[i], sizeof pool[i]);
+	for (int d = 0; d < NDOC; d++) {
+		docs[d] = calloc(1, 8192);
+		for (unsigned k = 0, n = 2 + rnd(6); k < n; k++) {
+			strcat(docs[d], pool[rnd(NPOOL)]);
+			strcat(docs[d], "\n\n");
+		}
+	}
+	zhfts_db *a, *b;
+	CU_ASSERT_FATAL(open_mem(&a) == 0 && open_mem(&b) == 0);
+	for (int d = 0; d < NDOC; d++) {
+		char id[32];
+		snprintf(id, sizeof id, "t/%02d", d);
+		TU_OK(a, zhfts_db_add_document(a, id, docs[d], strlen(docs[d]), NULL, NULL));
+		snprintf(id, sizeof id, "t/%02d", NDOC - 1 - d);
+		TU_OK(b, zhfts_db_add_document(b, id, docs[NDOC - 1 - d], strlen(docs[NDOC - 1 - d]), NULL, NULL));
+	}
+	TU_OK(a, zhfts_db_commit(a));
+	TU_OK(b, zhfts_db_commit(b));
+	size_t compared = 0, ties = 0;
+	for (int q = 0; q < 60; q++) {
+		/* one or two units of a pool paragraph */
+		unsigned from = rnd(NPOOL);
+		char *u = oracle_units(orc, pool[from], strlen(pool[from]));
+		char qs[64];
+		size_t nu = count_units(u), at = nu ? rnd((unsigned)nu) : 0, len = 1 + rnd(2);
+		if (at + len > nu)
+			len = nu - at;
+		bool ok = nu && cut_query(u, at, at + len, qs, sizeof qs);
+		free(u);
+		if (!ok)
+			continue;
+		zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+		o.limit = q % 2 ? 5 : SIZE_MAX;
+		o.offset = q % 3 == 0 ? 3 : 0;
+		o.flags = ZHFTS_SEARCH_NO_SNIPPETS;
+		zhfts_results *ra, *rb;
+		TU_OK(a, zhfts_db_search(a, qs, strlen(qs), &o, &ra));
+		TU_OK(b, zhfts_db_search(b, qs, strlen(qs), &o, &rb));
+		CU_ASSERT_EQUAL(zhfts_results_count(ra), zhfts_results_count(rb));
+		for (size_t i = 0; i < zhfts_results_count(ra) && i < zhfts_results_count(rb); i++) {
+			const zhfts_hit *x = zhfts_results_hit(ra, i), *y = zhfts_results_hit(rb, i);
+			CU_ASSERT(!strcmp(x->doc, y->doc) && x->para == y->para && x->score == y->score);
+			if (i) {
+				const zhfts_hit *p = zhfts_results_hit(ra, i - 1);
+				int c = strcmp(p->doc, x->doc);
+				CU_ASSERT(p->score > x->score || (p->score == x->score && (c < 0 || (!c && p->para < x->para))));
+				ties += p->score == x->score;
+			}
+			compared++;
+		}
+		zhfts_results_free(ra);
+		zhfts_results_free(rb);
+	}
+	printf("\n  %zu hits compared, %zu ties ", compared, ties);
+	CU_ASSERT(compared > 200 && ties > 100);
+	zhfts_db_close(a);
+	zhfts_db_close(b);
+	for (int d = 0; d < NDOC; d++)
+		free(docs[d]);
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("search against the substring oracle", setup, teardown);
@@ -690,6 +773,7 @@ static void suites(void)
 	CU_add_test(s, "paging and totals", test_paging_and_totals);
 	CU_add_test(s, "offsets point into the source", test_offsets_point_into_source);
 	CU_add_test(s, "scores are BM25's", test_scores_are_bm25);
+	CU_add_test(s, "ties in document order", test_tie_order);
 }
 
 int main(void)

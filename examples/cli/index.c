@@ -45,6 +45,7 @@ static const char usage[] =
 typedef struct file_entry {
 	char *path;
 	uint64_t size;
+	size_t seq; /* as listed */
 } file_entry;
 
 typedef struct file_list {
@@ -75,6 +76,7 @@ static void list_add(file_list *l, const char *path, uint64_t size)
 	}
 	l->items[l->n].path = copy;
 	l->items[l->n].size = size;
+	l->items[l->n].seq = l->n;
 	l->n++;
 	l->bytes += size;
 }
@@ -84,6 +86,18 @@ static void list_free(file_list *l)
 	for (size_t i = 0; i < l->n; i++)
 		free(l->items[i].path);
 	free(l->items);
+}
+
+/* A directory's files in id order (the path is the id): a database filled
+ * in id order has its docids in document order, which makes ties in the
+ * ranking cost nothing (see the library's docorder.c).  Files named on the
+ * command line keep the order given. */
+static int by_path(const void *a, const void *b)
+{
+	const file_entry *x = a, *y = b;
+	int c = strcmp(x->path, y->path);
+
+	return c ? c : (x->seq > y->seq) - (x->seq < y->seq);
 }
 
 static bool indexable(const char *name)
@@ -172,8 +186,14 @@ static int collect(file_list *l, const char *path)
 		cli_error("%s: %s", path, strerror(errno));
 		return 1;
 	}
-	if (S_ISDIR(st.st_mode))
-		return walk(l, path);
+	if (S_ISDIR(st.st_mode)) {
+		size_t first = l->n;
+		int rc = walk(l, path);
+
+		if (l->n - first > 1)
+			qsort(l->items + first, l->n - first, sizeof *l->items, by_path);
+		return rc;
+	}
 	/* A FIFO is fine too: `zhfts index <(zcat report.txt.gz)`. */
 	if (!S_ISREG(st.st_mode) && !S_ISFIFO(st.st_mode)) {
 		cli_error("%s: not a regular file or directory", path);
@@ -343,43 +363,42 @@ typedef struct worker_pipe {
 	size_t have; /* bytes of it read so far */
 } worker_pipe;
 
-static int by_size_desc(const void *a, const void *b)
+static int by_path_ptr(const void *a, const void *b)
 {
-	const file_entry *x = *(const file_entry *const *)a, *y = *(const file_entry *const *)b;
-
-	if (x->size != y->size)
-		return x->size < y->size ? 1 : -1;
-	return (x > y) - (x < y);
+	return by_path(*(const file_entry *const *)a, *(const file_entry *const *)b);
 }
 
-static int by_path(const void *a, const void *b)
-{
-	const file_entry *x = *(const file_entry *const *)a, *y = *(const file_entry *const *)b;
-	int c = strcmp(x->path, y->path);
-
-	return c ? c : (x > y) - (x < y);
-}
-
-/* owner[i] is the worker of file i: round robin in decreasing size, so that
- * the workers get about as many bytes each.  A path listed twice goes to the
- * worker of its first listing: a replace within one shard rather than the
- * same id in two shards, which cannot be merged.  NULL if out of memory. */
+/* owner[i] is the worker of file i: consecutive runs of about as many bytes
+ * each, so that the shards, merged in worker order, keep the files' order.
+ * A path listed twice goes to the worker of its first listing: a replace
+ * within one shard rather than the same id in two shards, which cannot be
+ * merged.  NULL if out of memory. */
 static size_t *assign(const file_list *l, size_t jobs)
 {
-	const file_entry **order = malloc(l->n * sizeof *order);
-	size_t *owner = malloc(l->n * sizeof *owner);
+	size_t *owner = malloc((l->n ? l->n : 1) * sizeof *owner);
+	const file_entry **order = malloc((l->n ? l->n : 1) * sizeof *order);
+	uint64_t before = 0;
 
-	if (!order || !owner) {
-		free(order);
+	if (!owner || !order) {
 		free(owner);
+		free(order);
 		return NULL;
 	}
-	for (size_t i = 0; i < l->n; i++)
+	for (size_t i = 0; i < l->n; i++) {
+		size_t k = l->bytes ? (size_t)((double)before / (double)l->bytes * (double)jobs) : i * jobs / l->n;
+
+		if (k >= jobs)
+			k = jobs - 1;
+		if (i && k < owner[i - 1])
+			k = owner[i - 1];
+		/* every worker gets a file while there are enough left */
+		if (i && l->n - i <= jobs - 1 - owner[i - 1] && k == owner[i - 1])
+			k = owner[i - 1] + 1;
+		owner[i] = k;
+		before += l->items[i].size;
 		order[i] = &l->items[i];
-	qsort(order, l->n, sizeof *order, by_size_desc);
-	for (size_t i = 0; i < l->n; i++)
-		owner[order[i] - l->items] = i % jobs;
-	qsort(order, l->n, sizeof *order, by_path);
+	}
+	qsort(order, l->n, sizeof *order, by_path_ptr);
 	for (size_t i = 1; i < l->n; i++)
 		if (strcmp(order[i]->path, order[i - 1]->path) == 0)
 			owner[order[i] - l->items] = owner[order[i - 1] - l->items];
