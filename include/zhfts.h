@@ -46,11 +46,11 @@ extern "C" {
 /** @name Version */
 /**@{*/
 #define ZHFTS_VERSION_MAJOR 0
-#define ZHFTS_VERSION_MINOR 2
+#define ZHFTS_VERSION_MINOR 3
 #define ZHFTS_VERSION_PATCH 0
-#define ZHFTS_VERSION_STRING "0.2.0"
+#define ZHFTS_VERSION_STRING "0.3.0"
 
-/** The version of the library that is running, e.g. "0.2.0".  Static string. */
+/** The version of the library that is running, e.g. "0.3.0".  Static string. */
 ZHFTS_EXTERN const char *zhfts_version(void);
 /**@}*/
 
@@ -96,7 +96,7 @@ ZHFTS_EXTERN void zhfts_free(void *p);
 #define ZHFTS_PARAGRAPH_BLANK_LINE 1 /**< maximal runs of non-blank lines (default) */
 #define ZHFTS_PARAGRAPH_LINE 2       /**< every non-blank line is a paragraph */
 
-#define ZHFTS_OPTIONS_VERSION 1
+#define ZHFTS_OPTIONS_VERSION 2
 typedef struct zhfts_options {
 	unsigned int version;   /**< ZHFTS_OPTIONS_VERSION */
 	int normalize;          /**< NFKC + case folding: ZHFTS_ON (default) / ZHFTS_OFF */
@@ -107,8 +107,16 @@ typedef struct zhfts_options {
 	                               text is pending (0: 16 MiB, or 256 KiB with
 	                               ZHFTS_OPEN_NO_SYNC, where commits are cheap and keep
 	                               Xapian's buffers small; SIZE_MAX: never) */
+	/* version 2 */
+	unsigned int remote_timeout_ms; /**< a remote shard that does not answer within this
+	                                     (each message, and connecting) fails the call with
+	                                     ZHFTS_EIO naming the shard (0: 10 s) */
+	unsigned int write_shard; /**< a stub opened for writing: only shard N (from 1) is
+	                               opened for writing, the others read, and a document
+	                               whose shard is another is refused (ZHFTS_EINVAL): one
+	                               writer process per shard (0: every shard) */
 } zhfts_options;
-#define ZHFTS_OPTIONS_INIT {ZHFTS_OPTIONS_VERSION, 0, 0, 0, 0, 0}
+#define ZHFTS_OPTIONS_INIT {ZHFTS_OPTIONS_VERSION, 0, 0, 0, 0, 0, 0, 0}
 /**@}*/
 
 /* ------------------------------------------------------------------------- */
@@ -372,6 +380,25 @@ typedef struct zhfts_stats {
  * @retval ZHFTS_OK, ZHFTS_EINVAL (unknown version), ZHFTS_EIO, ZHFTS_ECORRUPT */
 ZHFTS_EXTERN int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *out);
 
+/** The shards of a database opened through a stub file (a Xapian stub
+ * listing local directories and `remote` shards); 1 for a plain database. */
+ZHFTS_EXTERN size_t zhfts_db_shard_count(zhfts_db *db);
+
+/** Counts for one shard (from 0) alone, as zhfts_db_stats() does for the
+ * whole; disk_bytes is 0 for a remote shard.
+ * @param[out] address  the shard as its stub names it (a path, HOST:PORT or
+ *                      a program), owned by the handle; may be NULL
+ * @retval ZHFTS_OK, ZHFTS_EINVAL (no such shard), ZHFTS_EIO (naming the shard) */
+ZHFTS_EXTERN int zhfts_db_shard_stats(zhfts_db *db, size_t shard, unsigned int flags, zhfts_stats *out,
+                                      const char **address);
+
+/** The shard (from 0) that holds the document, or the one it goes to when
+ * it is added: the hash of its id, modulo the number of shards.  A document
+ * stays on its shard when it is re-indexed, also after shards are added.
+ * With this, a program can run one writer per shard (zhfts_options
+ * .write_shard) and hand each the documents of its shard. */
+ZHFTS_EXTERN int zhfts_db_shard_of(zhfts_db *db, const char *id, size_t *shard);
+
 /**
  * Merges databases into a new, compacted database (Xapian's compaction:
  * typically half the size of a database written document by document).
@@ -388,6 +415,19 @@ ZHFTS_EXTERN int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *o
  * @retval ZHFTS_ENOTFOUND, ZHFTS_ECORRUPT, ZHFTS_EVERSION, ZHFTS_EIO, ZHFTS_ENOMEM
  */
 ZHFTS_EXTERN int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources,
+                                char **errmsg);
+
+/**
+ * Splits a database into n new shard databases (which must not exist),
+ * rebuilt from its stored paragraphs: each document goes to the shard its
+ * id hashes to, as writing through a stub that lists the shards in this
+ * order would place it.  Dead paragraphs are left out.  With
+ * ZHFTS_OPEN_TERMLIST in flags the shards get a termlist table, which
+ * xapian-tcpsrv needs to serve them.  On failure nothing is left at dests.
+ * zhfts_db_merge() turns the shards back into one database.
+ * @retval ZHFTS_OK, ZHFTS_EINVAL (a destination exists), ZHFTS_EIO, ...
+ */
+ZHFTS_EXTERN int zhfts_db_split(const char *path, const char *const *dests, size_t n, unsigned int flags,
                                 char **errmsg);
 
 /**

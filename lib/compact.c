@@ -1,4 +1,7 @@
 /*
+ * Rewriting a database from its records: compaction, and splitting into
+ * shards.
+ *
  * Compaction: a database rewritten without its dead paragraphs, and without
  * the slack that updating a B-tree in place leaves.
  *
@@ -8,6 +11,10 @@
  * place with one atomic exchange of directories, while the old one's writer
  * lock keeps other writers out.  Readers that had the old one open go on
  * reading it until they reopen.
+ *
+ * Splitting (zhfts_db_split): the live paragraphs go to N new databases,
+ * each document to the shard its id hashes to, which is where a stub
+ * naming the shards in that order would put it (shards.c).
  */
 #define _GNU_SOURCE /* renameat2 */
 #include <errno.h>
@@ -156,24 +163,22 @@ static void live_free(livepara *l, size_t n)
 	free(l);
 }
 
-/* Every live paragraph of src, in document order, into a new database at
- * dir. */
-static int rebuild(zhfts_db *src, const char *dir, uint64_t *kept, zerr *err)
+/* Every live paragraph of src, in document order, into the databases dst:
+ * a document to dst[hash of its id % ndst] (to dst[0] when ndst is 1). */
+static int rebuild_into(zhfts_db *src, zx_db **dst, size_t ndst, uint64_t *kept, zerr *err)
 {
-	zx_db *dst = NULL;
-	unsigned flags = ZX_NO_SYNC | (src->tombstones ? ZX_NO_TERMLIST : 0);
-	int rc = zx_open(&dst, dir, ZX_OVERWRITE, flags, err);
-	rc = rc ? rc : copy_meta(src, dst, err);
 	livepara *live = NULL;
 	size_t nlive = 0;
-	rc = rc ? rc : live_in_order(src, &live, &nlive, err);
+	int rc = live_in_order(src, &live, &nlive, err);
 	static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
 	zdocfields *df = calloc(1, sizeof *df);
 	zbuf idterm = {0};
-	zorder order = {.valid = true, .ordered = true, .empty = true};
-	if (rc == ZHFTS_OK && !df)
-		rc = ZHFTS_ENOMEM;
-	size_t pending = 0;
+	zorder *order = calloc(ndst, sizeof *order);
+	size_t *pending = calloc(ndst, sizeof *pending);
+	if (rc == ZHFTS_OK && (!df || !order || !pending))
+		rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory rewriting %s", src->path);
+	for (size_t k = 0; order && k < ndst; k++)
+		order[k] = (zorder){.valid = true, .ordered = true, .empty = true};
 	*kept = 0;
 	for (size_t at = 0; rc == ZHFTS_OK && at < nlive; at += BATCH) {
 		uint32_t ids[BATCH];
@@ -186,27 +191,46 @@ static int rebuild(zhfts_db *src, const char *dir, uint64_t *kept, zerr *err)
 		for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
 			if (f[i].missing)
 				continue;
-			rc = rebuild_one(src, dst, &f[i], df, &idterm, err);
-			if (rc == ZHFTS_OK && zhfts__order_note(&order, live[at + i].id))
-				rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory compacting");
-			pending += f[i].data_len;
+			const livepara *l = &live[at + i];
+			size_t k = ndst > 1 ? (size_t)(zhfts__hash(l->id, l->len) % ndst) : 0;
+			rc = rebuild_one(src, dst[k], &f[i], df, &idterm, err);
+			if (rc == ZHFTS_OK && zhfts__order_note(&order[k], l->id))
+				rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory rewriting %s", src->path);
+			pending[k] += f[i].data_len;
 			(*kept)++;
+			if (rc == ZHFTS_OK && pending[k] >= COMMIT_BYTES) {
+				rc = zx_commit(dst[k], err);
+				pending[k] = 0;
+			}
 		}
 		if (fetched)
 			zx_fetched_free(f, n);
-		if (rc == ZHFTS_OK && pending >= COMMIT_BYTES) {
-			rc = zx_commit(dst, err);
-			pending = 0;
-		}
 	}
-	order.dirty = true;
-	rc = rc ? rc : zhfts__order_store(&order, dst, err);
-	zhfts__order_free(&order);
+	for (size_t k = 0; rc == ZHFTS_OK && k < ndst; k++) {
+		order[k].dirty = true;
+		rc = zhfts__order_store(&order[k], dst[k], err);
+	}
+	for (size_t k = 0; order && k < ndst; k++)
+		zhfts__order_free(&order[k]);
+	free(order);
+	free(pending);
 	live_free(live, nlive);
 	zbuf_free(&idterm);
 	if (df)
 		zhfts__docfields_free(df);
 	free(df);
+	return rc;
+}
+
+/* Every live paragraph of src, in document order, into a new database at
+ * dir. */
+static int rebuild(zhfts_db *src, const char *dir, uint64_t *kept, zerr *err)
+{
+	zx_db *dst = NULL;
+	unsigned flags = ZX_NO_SYNC | (src->tombstones ? ZX_NO_TERMLIST : 0);
+	int rc = zx_open(&dst, dir, ZX_OVERWRITE, flags, err);
+	rc = rc ? rc : copy_meta(src, dst, err);
+	rc = rc ? rc : rebuild_into(src, &dst, 1, kept, err);
 	int rc2 = dst ? zx_close(dst, err) : ZHFTS_OK;
 	return rc ? rc : rc2;
 }
@@ -278,5 +302,55 @@ int zhfts_db_compact(const char *path, char **errmsg)
 	zbuf_free(&done);
 	if (rc && errmsg)
 		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
+	return rc;
+}
+
+int zhfts_db_split(const char *path, const char *const *dests, size_t n, unsigned int flags, char **errmsg)
+{
+	if (errmsg)
+		*errmsg = NULL;
+	zerr err = {{0}, 0, 0, -1};
+	zhfts_db *src = NULL;
+	char *msg = NULL;
+	struct stat st;
+	int rc = path && *path && dests && n ? ZHFTS_OK
+	                                     : zerr_set(&err, ZHFTS_EINVAL, "split needs a database and shard paths");
+	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
+		if (!dests[k] || !*dests[k])
+			rc = zerr_set(&err, ZHFTS_EINVAL, "shard %zu has no path", k + 1);
+		else if (stat(dests[k], &st) == 0)
+			rc = zerr_set(&err, ZHFTS_EINVAL, "%s exists already: split writes new databases", dests[k]);
+	}
+	if (rc == ZHFTS_OK && (rc = zhfts_db_open(&src, path, ZHFTS_OPEN_READONLY, NULL, &msg)) != ZHFTS_OK)
+		zerr_set(&err, rc, "%s", msg ? msg : zhfts_strerror(rc));
+	zhfts_free(msg);
+	zx_db **dst = rc ? NULL : calloc(n, sizeof *dst);
+	if (rc == ZHFTS_OK && !dst)
+		rc = zerr_set(&err, ZHFTS_ENOMEM, "out of memory");
+	/* Shards for xapian-tcpsrv need a termlist table (remote reads list a
+	 * document's values through it). */
+	bool termlist = flags & ZHFTS_OPEN_TERMLIST;
+	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
+		rc = zx_open(&dst[k], dests[k], ZX_CREATE, ZX_NO_SYNC | (termlist ? 0 : ZX_NO_TERMLIST), &err);
+		rc = rc ? rc : copy_meta(src, dst[k], &err);
+		rc = rc ? rc
+		        : termlist ? zx_metadata_set(dst[k], ZHFTS_STORAGE_KEY, "", 0, &err)
+		                   : zx_metadata_set(dst[k], ZHFTS_STORAGE_KEY, "tombstones", 10, &err);
+	}
+	uint64_t kept = 0;
+	rc = rc ? rc : rebuild_into(src, dst, n, &kept, &err);
+	for (size_t k = 0; dst && k < n; k++) {
+		int r = dst[k] ? zx_close(dst[k], &err) : ZHFTS_OK;
+		rc = rc ? rc : r;
+	}
+	free(dst);
+	zhfts_db_close(src);
+	if (rc) {
+		/* Nothing half-written is left behind. */
+		for (size_t k = 0; k < n && dests && dests[k]; k++)
+			remove_tree(dests[k]);
+		if (errmsg)
+			*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
+	}
 	return rc;
 }

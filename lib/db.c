@@ -95,12 +95,12 @@ const zhfts_error *zhfts_db_error(const zhfts_db *cdb)
 
 /* ---- reading while a writer commits ---------------------------------------- */
 
-static bool holdoff_lock(zhfts_db *db, int how, unsigned wait_ms)
+static bool part_lock(zpart *p, int how, unsigned wait_ms)
 {
-	if (db->holdoff_fd < 0)
+	if (p->holdoff_fd < 0)
 		return false;
 	for (unsigned waited = 0;; waited++) {
-		if (flock(db->holdoff_fd, how | LOCK_NB) == 0)
+		if (flock(p->holdoff_fd, how | LOCK_NB) == 0)
 			return true;
 		if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms)
 			return false;
@@ -108,10 +108,54 @@ static bool holdoff_lock(zhfts_db *db, int how, unsigned wait_ms)
 	}
 }
 
+static void part_unlock(zpart *p)
+{
+	if (p->holdoff_fd >= 0)
+		flock(p->holdoff_fd, LOCK_UN);
+}
+
+/* A reader's hold on every local part (in stub order, so that two readers
+ * never wait for each other).  True if any is held. */
+static bool holdoff_lock(zhfts_db *db, unsigned wait_ms)
+{
+	bool any = false;
+	for (size_t i = 0; i < db->nparts; i++)
+		any |= part_lock(&db->parts[i], LOCK_SH, wait_ms);
+	return any;
+}
+
 static void holdoff_unlock(zhfts_db *db)
 {
-	if (db->holdoff_fd >= 0)
-		flock(db->holdoff_fd, LOCK_UN);
+	for (size_t i = 0; i < db->nparts; i++)
+		part_unlock(&db->parts[i]);
+}
+
+/* A reader whose reopen keeps failing: the database may have been replaced
+ * whole (compacted into place), which a reopen of the files it has open
+ * does not see.  Each local part is opened again by its path. */
+static int reopen_hard(zhfts_db *db, zerr *err)
+{
+	if (!db->stub) {
+		zx_db *fresh = NULL;
+		int rc = zx_open(&fresh, db->path, ZX_READ, 0, err);
+		if (rc == ZHFTS_OK) {
+			zx_close(db->x, err);
+			db->x = db->parts[0].x = fresh;
+		}
+		return rc;
+	}
+	for (size_t i = 0; i < db->nparts; i++) {
+		zpart *p = &db->parts[i];
+		zx_db *fresh = NULL;
+		if (!p->path)
+			continue;
+		int rc = zx_open(&fresh, p->path, ZX_READ, 0, err);
+		if (rc)
+			return rc;
+		zx_close(p->x, err);
+		p->x = fresh;
+	}
+	return zhfts__parts_combine(db, err);
 }
 
 int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
@@ -121,21 +165,12 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 		/* The lock is taken before the reopen, so that the revision read is
 		 * one the writer may commit over only once.  (A writer holds it
 		 * exclusively only while it commits.) */
-		bool held = attempt >= 2 && holdoff_lock(db, LOCK_SH, 2 * ZHFTS_HOLDOFF_MS);
+		bool held = attempt >= 2 && holdoff_lock(db, 2 * ZHFTS_HOLDOFF_MS);
 		if (attempt > 0) {
 			zerr tmp = {{0}, 0, 0, -1};
 			int r = zx_reopen(db->x, &tmp);
-			if (attempt >= 3 && !db->writable) {
-				/* Still failing: the database may have been replaced whole
-				 * (compacted into place), which a reopen of the files it has
-				 * open does not see.  Open it again by its path. */
-				zx_db *fresh = NULL;
-				if (zx_open(&fresh, db->path, ZX_READ, 0, &tmp) == ZHFTS_OK) {
-					zx_close(db->x, &tmp);
-					db->x = fresh;
-					r = ZHFTS_OK;
-				}
-			}
+			if (attempt >= 3 && !db->writable && reopen_hard(db, &tmp) == ZHFTS_OK)
+				r = ZHFTS_OK;
 			db->generation++;
 			if (r != ZHFTS_OK && r != ZX_EMODIFIED) {
 				if (held)
@@ -159,30 +194,48 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 	return zerr_set(&db->err, lasting, "%.480s (after %d attempts)", why, READ_ATTEMPTS);
 }
 
-int zhfts__commit(zhfts_db *db)
+/* Commits one part: its dead paragraphs, then Xapian's commit, held off
+ * (boundedly) by readers that asked for a stable snapshot. */
+static int commit_part(zhfts_db *db, size_t k)
 {
-	if (db->tombstones) {
-		int rc = zhfts__dead_store(&db->dead, db->x, &db->err);
-		if (rc)
-			return rc;
-	}
-	if (db->order.valid) {
-		int rc = zhfts__order_store(&db->order, db->x, &db->err);
-		if (rc)
-			return rc;
-	}
+	zpart *p = &db->parts[k];
+	int rc = ZHFTS_OK;
+	if (p->tombstones && p->dead_changed)
+		rc = zhfts__dead_store_part(db, k, &db->err);
+	if (rc == ZHFTS_OK && db->nparts == 1 && db->order.valid)
+		rc = zhfts__order_store(&db->order, p->x, &db->err);
+	if (rc)
+		return rc;
 	bool locked = false;
-	if (db->holdoff_fd >= 0) {
+	if (p->holdoff_fd >= 0) {
 		/* Readers that asked for a stable snapshot hold the lock shared: one
 		 * more commit leaves their revision readable, a second may not. */
-		locked = holdoff_lock(db, LOCK_EX, 0);
-		if (!locked && db->committed_under_readers)
-			locked = holdoff_lock(db, LOCK_EX, ZHFTS_HOLDOFF_MS);
-		db->committed_under_readers = !locked;
+		locked = part_lock(p, LOCK_EX, 0);
+		if (!locked && p->committed_under_readers)
+			locked = part_lock(p, LOCK_EX, ZHFTS_HOLDOFF_MS);
+		p->committed_under_readers = !locked;
 	}
-	int rc = zx_commit(db->x, &db->err);
+	rc = zx_commit(p->x, &db->err);
 	if (locked)
-		holdoff_unlock(db);
+		part_unlock(p);
+	if (rc == ZHFTS_OK) {
+		db->pending_docs -= p->pending_docs < db->pending_docs ? p->pending_docs : db->pending_docs;
+		p->pending_docs = 0;
+		p->touched = p->dead_changed = false;
+	} else if (db->stub) {
+		char why[sizeof db->err.msg];
+		snprintf(why, sizeof why, "%s", db->err.msg);
+		zerr_set(&db->err, rc, "shard %s: %.400s", p->name, why);
+	}
+	return rc;
+}
+
+int zhfts__commit(zhfts_db *db)
+{
+	int rc = ZHFTS_OK;
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++)
+		if (db->parts[k].writable && (db->parts[k].touched || !db->stub))
+			rc = commit_part(db, k);
 	if (rc == ZHFTS_OK) {
 		db->pending_bytes = 0;
 		db->pending_docs = 0;
@@ -193,7 +246,13 @@ int zhfts__commit(zhfts_db *db)
 void zhfts__discard_pending(zhfts_db *db)
 {
 	zerr tmp;
-	zx_rollback(db->x, &tmp);
+	for (size_t k = 0; k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		if (p->writable && (p->touched || !db->stub))
+			zx_rollback(p->x, &tmp);
+		p->touched = p->dead_changed = false;
+		p->pending_docs = 0;
+	}
 	db->error.lost += db->pending_docs;
 	db->pending_docs = 0;
 	db->pending_bytes = 0;
@@ -208,7 +267,8 @@ int zhfts__dead_refresh(zhfts_db *db)
 {
 	if (!db->tombstones || (db->dead_valid && (db->writable || db->dead_generation == db->generation)))
 		return ZHFTS_OK;
-	int rc = zhfts__dead_load(&db->dead, db->x, db->writable, db->path, &db->err);
+	int rc = db->nparts == 1 ? zhfts__dead_load(&db->dead, db->x, db->writable, db->path, &db->err)
+	                         : zhfts__dead_load_parts(db, &db->err);
 	if (rc == ZHFTS_OK) {
 		db->dead_valid = true;
 		db->dead_generation = db->generation;
@@ -218,10 +278,15 @@ int zhfts__dead_refresh(zhfts_db *db)
 
 int zhfts__remove_paragraph(zhfts_db *db, uint32_t docid)
 {
-	if (!db->tombstones)
-		return zx_delete_docid(db->x, docid, &db->err);
+	uint32_t local;
+	zpart *p = &db->parts[zhfts__part_of(db, docid, &local)];
+	p->touched = true;
+	if (!p->tombstones)
+		return zx_delete_docid(p->x, local, &db->err);
 	int rc = zhfts__dead_refresh(db);
 	rc = rc ? rc : zhfts__dead_add(&db->dead, docid);
+	if (rc == ZHFTS_OK)
+		p->dead_changed = true;
 	return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "out of memory recording a deleted paragraph") : rc;
 }
 
@@ -250,23 +315,28 @@ static int fields_add(zhfts_db *db, const char *name, size_t len)
 	return ZHFTS_OK;
 }
 
+/* The field names of every part (a shard that has seen fewer documents may
+ * know fewer names). */
 static int load_fields(zhfts_db *db, void *ctx)
 {
-	char *list = NULL;
-	int rc = zx_metadata_get(db->x, ZHFTS_FIELDS_KEY, &list, &db->err);
+	int rc = ZHFTS_OK;
 	fields_clear(db);
-	for (char *p = list; rc == ZHFTS_OK && p && *p;) {
-		size_t n = strcspn(p, " ");
-		if (n && !zhfts__field_name_ok(p, n))
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
-			              "%s: unreadable field list", db->path);
-		else if (n)
-			rc = fields_add(db, p, n);
-		p += n;
-		while (*p == ' ')
-			p++;
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		char *list = NULL;
+		rc = zx_metadata_get(db->parts[k].x, ZHFTS_FIELDS_KEY, &list, &db->err);
+		for (char *p = list; rc == ZHFTS_OK && p && *p;) {
+			size_t n = strcspn(p, " ");
+			if (n && !zhfts__field_name_ok(p, n))
+				rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
+				              "%s: unreadable field list", db->parts[k].name);
+			else if (n && !zhfts__field_find(db, p, n))
+				rc = fields_add(db, p, n);
+			p += n;
+			while (*p == ' ')
+				p++;
+		}
+		free(list);
 	}
-	free(list);
 	if (rc == ZHFTS_OK) {
 		db->fields_valid = true;
 		db->fields_generation = db->generation;
@@ -325,7 +395,13 @@ int zhfts__fields_register(zhfts_db *db, const zhfts_field *fields, size_t n)
 		for (size_t k = 0; rc == ZHFTS_OK && k < db->nfields; k++)
 			if ((k && zbuf_addc(&list, ' ')) || zbuf_adds(&list, db->fields[k].name))
 				rc = ZHFTS_ENOMEM;
-		rc = rc ? rc : zx_metadata_set(db->x, ZHFTS_FIELDS_KEY, list.data, list.len, &db->err);
+		/* Every shard knows every name: a filter on any shard means the same. */
+		for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+			if (!db->parts[k].writable)
+				continue;
+			rc = zx_metadata_set(db->parts[k].x, ZHFTS_FIELDS_KEY, list.data, list.len, &db->err);
+			db->parts[k].touched = true;
+		}
 		zbuf_free(&list);
 	}
 	if (rc)
@@ -364,19 +440,28 @@ static int make_scratch(zhfts_db *db)
 	return db->scratch_dir ? ZHFTS_OK : ZHFTS_ENOMEM;
 }
 
-static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
+static enum zx_mode open_mode(unsigned flags)
 {
-	enum zx_mode mode = ZX_READ;
 	if (flags & (ZHFTS_OPEN_OVERWRITE | ZHFTS_OPEN_INMEMORY))
-		mode = ZX_OVERWRITE;
-	else if (flags & ZHFTS_OPEN_CREATE)
-		mode = ZX_CREATE;
-	else if (flags & ZHFTS_OPEN_WRITE)
-		mode = ZX_OPEN;
+		return ZX_OVERWRITE;
+	if (flags & ZHFTS_OPEN_CREATE)
+		return ZX_CREATE;
+	return flags & ZHFTS_OPEN_WRITE ? ZX_OPEN : ZX_READ;
+}
+
+/* Opens one part: a local directory (waiting for a writer's lock up to the
+ * lock timeout), or a remote shard. */
+static int open_part(zhfts_db *db, zpart *p, unsigned flags, bool writable)
+{
+	p->writable = writable;
+	if (!p->path)
+		return zx_open_remote(&p->x, p->host, p->port, p->prog, p->args, writable,
+		                      db->settings.remote_timeout_ms, &db->err);
+	enum zx_mode mode = writable ? open_mode(flags) : ZX_READ;
 	if (mode == ZX_READ || mode == ZX_OPEN) {
 		struct stat st;
-		if (stat(path, &st) != 0 && errno == ENOENT)
-			return zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no database here", path);
+		if (stat(p->path, &st) != 0 && errno == ENOENT)
+			return zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no database here", p->path);
 	}
 	unsigned xf = flags & (ZHFTS_OPEN_NO_SYNC | ZHFTS_OPEN_INMEMORY) ? ZX_NO_SYNC : 0;
 	/* A database zhfts creates has no termlist table unless asked: see dead.c. */
@@ -384,7 +469,7 @@ static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
 		xf |= ZX_NO_TERMLIST;
 	unsigned waited = 0;
 	for (;;) {
-		int rc = zx_open(&db->x, path, mode, xf, &db->err);
+		int rc = zx_open(&p->x, p->path, mode, xf, &db->err);
 		if (rc != ZHFTS_ELOCKED || waited >= db->settings.lock_timeout_ms)
 			return rc;
 		unsigned step = db->settings.lock_timeout_ms - waited < 20 ? db->settings.lock_timeout_ms - waited : 20;
@@ -393,38 +478,39 @@ static int open_xapian(zhfts_db *db, const char *path, unsigned flags)
 	}
 }
 
-/* The hold-off file of a database directory: writers create it, readers
- * use it when it is there. */
-static void open_holdoff(zhfts_db *db, const char *dir)
+/* The hold-off file of a local part: writers create it, readers use it
+ * when it is there. */
+static void open_holdoff(zpart *p, bool writer)
 {
 	struct stat st;
-	db->holdoff_fd = -1;
-	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+	p->holdoff_fd = -1;
+	if (!p->path || stat(p->path, &st) != 0 || !S_ISDIR(st.st_mode))
 		return;
-	zbuf p = {0};
-	if (zbuf_printf(&p, "%s/%s", dir, HOLDOFF_FILE) == ZHFTS_OK)
-		db->holdoff_fd = db->writable ? open(p.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644)
-		                              : open(p.data, O_RDONLY | O_CLOEXEC);
-	zbuf_free(&p);
+	zbuf b = {0};
+	if (zbuf_printf(&b, "%s/%s", p->path, HOLDOFF_FILE) == ZHFTS_OK)
+		p->holdoff_fd = writer ? open(b.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : open(b.data, O_RDONLY | O_CLOEXEC);
+	zbuf_free(&b);
 }
 
 typedef struct saved {
-	char *settings, *storage;
+	char **settings, **storage;
+	uint64_t *docs;
 } saved;
 
 static int read_settings(zhfts_db *db, void *ctx)
 {
 	saved *s = ctx;
-	free(s->settings);
-	free(s->storage);
-	s->settings = s->storage = NULL;
-	int rc = zx_metadata_get(db->x, ZHFTS_SETTINGS_KEY, &s->settings, &db->err);
-	return rc ? rc : zx_metadata_get(db->x, ZHFTS_STORAGE_KEY, &s->storage, &db->err);
-}
-
-static int read_doccount(zhfts_db *db, void *ctx)
-{
-	return zx_doccount(db->x, ctx, &db->err);
+	int rc = ZHFTS_OK;
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		zx_db *x = db->parts[k].x;
+		free(s->settings[k]);
+		free(s->storage[k]);
+		s->settings[k] = s->storage[k] = NULL;
+		rc = zx_metadata_get(x, ZHFTS_SETTINGS_KEY, &s->settings[k], &db->err);
+		rc = rc ? rc : zx_metadata_get(x, ZHFTS_STORAGE_KEY, &s->storage[k], &db->err);
+		rc = rc ? rc : zx_doccount(x, &s->docs[k], &db->err);
+	}
+	return rc;
 }
 
 static int refresh_dead(zhfts_db *db, void *ctx)
@@ -440,8 +526,15 @@ static void free_handle(zhfts_db *db)
 	zhfts__sections_free(db);
 	fields_clear(db);
 	free(db->fields);
-	if (db->holdoff_fd >= 0)
-		close(db->holdoff_fd);
+	zerr dummy;
+	if (db->stub) {
+		zx_close(db->x, &dummy);
+		for (size_t k = 0; k < db->nparts; k++)
+			zx_close(db->parts[k].x, &dummy);
+	} else {
+		zx_close(db->x, &dummy);
+	}
+	zhfts__parts_free(db->parts, db->nparts);
 	if (db->scratch_dir)
 		remove_tree(db->scratch_dir);
 	free(db->scratch_dir);
@@ -451,6 +544,136 @@ static void free_handle(zhfts_db *db)
 	free(db->err_field);
 	free(db->path);
 	free(db);
+}
+
+/* Resolves each part's settings against opts, and the parts against each
+ * other: one database, one set of terms.  A part that was never written
+ * (no settings, no documents) gets them when written to. */
+static int resolve_settings(zhfts_db *db, const zhfts_options *opts, saved *st, bool *fresh)
+{
+	const char *first = NULL;
+	size_t first_k = 0;
+	int rc = ZHFTS_OK;
+	zhfts_options resolved;
+	*fresh = false;
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		const char *who = p->name;
+		if (!*st->settings[k]) {
+			if (st->docs[k] > 0)
+				rc = zerr_set(&db->err, ZHFTS_ECORRUPT, "%s: a Xapian database, but not one zhfts built", who);
+			continue;
+		}
+		rc = zhfts__settings_resolve(&resolved, opts, st->settings[k], who, &db->err);
+		if (rc == ZHFTS_OK && first && strcmp(first, st->settings[k]))
+			rc = zerr_set(&db->err, ZHFTS_ESETTINGS, "%s: shard %s was built with '%s', shard %s with '%s'",
+			              db->path, db->parts[first_k].name, first, who, st->settings[k]);
+		if (rc == ZHFTS_OK && !first) {
+			first = st->settings[k];
+			first_k = k;
+			db->settings = resolved;
+		}
+		p->tombstones = !strcmp(st->storage[k], "tombstones");
+		if (rc == ZHFTS_OK && p->tombstones && !p->path)
+			rc = zerr_set(&db->err, ZHFTS_EINVAL,
+			              "%s: this shard has no termlist table, which a remote shard needs: build it with "
+			              "ZHFTS_OPEN_TERMLIST (zhfts index --termlist)",
+			              who);
+	}
+	if (rc == ZHFTS_OK && !first) {
+		if (!db->writable)
+			return zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: an empty database that zhfts never wrote", db->path);
+		rc = zhfts__settings_resolve(&db->settings, opts, "", db->path, &db->err);
+		*fresh = true;
+	}
+	return rc;
+}
+
+/* Writes the settings into every part opened for writing that has none
+ * yet: the first write makes a shard a zhfts database. */
+static int init_parts(zhfts_db *db, saved *st, unsigned flags)
+{
+	char s[256];
+	zhfts__settings_string(&db->settings, s, sizeof s);
+	int rc = ZHFTS_OK;
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		if (*st->settings[k] || !p->writable)
+			continue;
+		rc = zx_metadata_set(p->x, ZHFTS_SETTINGS_KEY, s, strlen(s), &db->err);
+		/* A local part zhfts creates has no termlist unless asked; one a
+		 * server created (xapian-tcpsrv --writable) has one. */
+		p->tombstones = p->path && !(flags & ZHFTS_OPEN_TERMLIST);
+		if (rc == ZHFTS_OK && p->tombstones)
+			rc = zx_metadata_set(p->x, ZHFTS_STORAGE_KEY, "tombstones", 10, &db->err);
+		rc = rc ? rc : zx_commit(p->x, &db->err);
+		if (rc && db->stub) {
+			char why[sizeof db->err.msg];
+			snprintf(why, sizeof why, "%s", db->err.msg);
+			zerr_set(&db->err, rc, "shard %s: %.400s", p->name, why);
+		}
+	}
+	return rc;
+}
+
+int zhfts__parts_combine(zhfts_db *db, zerr *err)
+{
+	zx_db **xs = malloc(db->nparts * sizeof *xs);
+	if (!xs)
+		return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+	for (size_t k = 0; k < db->nparts; k++)
+		xs[k] = db->parts[k].x;
+	zx_db *c = NULL;
+	int rc = zx_combine(&c, xs, db->nparts, err);
+	free(xs);
+	if (rc == ZHFTS_OK) {
+		zx_close(db->x, err);
+		db->x = c;
+	}
+	return rc;
+}
+
+/* The parts of db: the database at path, or the shards its stub lists. */
+static int open_parts(zhfts_db *db, const char *where, unsigned flags, const zhfts_options *opts)
+{
+	int rc = ZHFTS_OK;
+	db->stub = !(flags & ZHFTS_OPEN_INMEMORY) && zhfts__is_stub(where);
+	if (db->stub) {
+		rc = zhfts__stub_parse(where, &db->parts, &db->nparts, &db->err);
+		if (rc == ZHFTS_OK && (flags & ZHFTS_OPEN_OVERWRITE))
+			rc = zerr_set(&db->err, ZHFTS_EINVAL, "%s: a stub's shards cannot be overwritten: remove them one by one",
+			              where);
+	} else {
+		db->parts = calloc(1, sizeof *db->parts);
+		db->nparts = db->parts ? 1 : 0;
+		if (db->parts) {
+			db->parts[0].holdoff_fd = -1;
+			db->parts[0].path = zhfts__strdup(where);
+			db->parts[0].name = zhfts__strdup(where);
+		}
+		rc = db->parts && db->parts[0].path && db->parts[0].name ? ZHFTS_OK : ZHFTS_ENOMEM;
+	}
+	unsigned only = opts && opts->version >= 2 ? opts->write_shard : 0;
+	if (rc == ZHFTS_OK && only > db->nparts)
+		rc = zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "%s: write_shard %u, but it has %zu shard%s",
+		                 where, only, db->nparts, db->nparts == 1 ? "" : "s");
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		bool w = db->writable && (!only || only == k + 1);
+		rc = open_part(db, p, flags, w);
+		if (rc == ZHFTS_OK)
+			open_holdoff(p, w);
+		else if (db->stub && !strstr(db->err.msg, p->name)) {
+			char why[sizeof db->err.msg];
+			snprintf(why, sizeof why, "%s", db->err.msg);
+			zerr_set(&db->err, rc, "shard %s: %.400s", p->name, why);
+		}
+	}
+	if (rc == ZHFTS_OK && db->stub)
+		rc = zhfts__parts_combine(db, &db->err);
+	else if (rc == ZHFTS_OK)
+		db->x = db->parts[0].x;
+	return rc;
 }
 
 int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zhfts_options *opts,
@@ -474,7 +697,6 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 	zhfts_db *db = calloc(1, sizeof *db);
 	if (!db)
 		return ZHFTS_ENOMEM;
-	db->holdoff_fd = -1;
 	db->id_hash_bits = 64;
 	db->flags = flags;
 	db->writable = flags & (ZHFTS_OPEN_WRITE | ZHFTS_OPEN_CREATE | ZHFTS_OPEN_OVERWRITE | ZHFTS_OPEN_INMEMORY);
@@ -482,49 +704,39 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 		flags &= ~ZHFTS_OPEN_TERMLIST;
 	db->path = zhfts__strdup(flags & ZHFTS_OPEN_INMEMORY ? ":memory:" : path);
 	db->settings.lock_timeout_ms = opts ? opts->lock_timeout_ms : 0;
+	db->settings.remote_timeout_ms = opts && opts->version >= 2 ? opts->remote_timeout_ms : 0;
 	zerr_clear(&db->err);
-	saved st = {NULL, NULL};
 	int rc = db->path ? ZHFTS_OK : ZHFTS_ENOMEM;
 	if (rc == ZHFTS_OK && (flags & ZHFTS_OPEN_INMEMORY))
 		rc = make_scratch(db);
 	const char *where = db->scratch_dir ? db->scratch_dir : db->path;
-	rc = rc ? rc : open_xapian(db, where, flags);
-	if (rc == ZHFTS_OK)
-		open_holdoff(db, where);
+	rc = rc ? rc : open_parts(db, where, flags, opts);
+	saved st = {calloc(db->nparts + 1, sizeof(char *)), calloc(db->nparts + 1, sizeof(char *)),
+	            calloc(db->nparts + 1, sizeof(uint64_t))};
+	if (rc == ZHFTS_OK && (!st.settings || !st.storage || !st.docs))
+		rc = ZHFTS_ENOMEM;
 	rc = rc ? rc : zhfts__read(db, read_settings, &st);
-	const char *stored = st.settings;
-	if (rc == ZHFTS_OK && !*stored) {
-		/* A new database, or a directory that holds something else. */
-		uint64_t n = 0;
-		rc = zhfts__read(db, read_doccount, &n);
-		if (rc == ZHFTS_OK && n > 0)
-			rc = zerr_set(&db->err, ZHFTS_ECORRUPT, "%s: a Xapian database, but not one zhfts built", db->path);
-		if (rc == ZHFTS_OK && !db->writable)
-			rc = zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: an empty database that zhfts never wrote", db->path);
-	}
-	rc = rc ? rc : zhfts__settings_resolve(&db->settings, opts, stored, db->path, &db->err);
-	if (rc == ZHFTS_OK && !*stored && db->writable) {
-		char s[256];
-		zhfts__settings_string(&db->settings, s, sizeof s);
-		rc = zx_metadata_set(db->x, ZHFTS_SETTINGS_KEY, s, strlen(s), &db->err);
-		db->tombstones = !(flags & ZHFTS_OPEN_TERMLIST);
-		if (rc == ZHFTS_OK && db->tombstones)
-			rc = zx_metadata_set(db->x, ZHFTS_STORAGE_KEY, "tombstones", 10, &db->err);
-		rc = rc ? rc : zx_commit(db->x, &db->err);
-	} else if (rc == ZHFTS_OK) {
-		db->tombstones = !strcmp(st.storage, "tombstones");
-	}
+	bool fresh = false;
+	rc = rc ? rc : resolve_settings(db, opts, &st, &fresh);
+	if (rc == ZHFTS_OK)
+		db->settings.remote_timeout_ms = opts && opts->version >= 2 ? opts->remote_timeout_ms : 0;
+	rc = rc ? rc : init_parts(db, &st, flags);
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++)
+		db->tombstones |= db->parts[k].tombstones;
 	rc = rc ? rc : zhfts__tokenizer_init(&db->tok, &db->settings, &db->err);
 	rc = rc ? rc : zhfts__fields_load(db);
 	rc = rc ? rc : zhfts__read(db, refresh_dead, NULL);
+	for (size_t k = 0; k < db->nparts && st.settings && st.storage; k++) {
+		free(st.settings[k]);
+		free(st.storage[k]);
+	}
 	free(st.settings);
 	free(st.storage);
+	free(st.docs);
+	(void)fresh;
 	if (rc) {
 		if (errmsg)
 			*errmsg = zhfts__strdup(db->err.msg[0] ? db->err.msg : zhfts_strerror(rc));
-		zerr dummy;
-		zx_close(db->x, &dummy);
-		db->x = NULL;
 		free_handle(db);
 		return rc;
 	}
@@ -542,7 +754,21 @@ int zhfts_db_close(zhfts_db *db)
 	int rc = ZHFTS_OK;
 	if (db->writable && db->pending_docs)
 		rc = zhfts__commit(db);
-	int rc2 = zx_close(db->x, &db->err);
+	int rc2 = ZHFTS_OK;
+	if (db->stub) {
+		zerr dummy;
+		zx_close(db->x, &dummy); /* the combined view: nothing to commit */
+		for (size_t k = 0; k < db->nparts; k++) {
+			int r = zx_close(db->parts[k].x, &db->err);
+			db->parts[k].x = NULL;
+			rc2 = rc2 ? rc2 : r;
+		}
+	} else {
+		rc2 = zx_close(db->x, &db->err);
+		if (db->nparts)
+			db->parts[0].x = NULL;
+	}
+	db->x = NULL;
 	free_handle(db);
 	return rc ? rc : rc2;
 }
@@ -584,12 +810,19 @@ int zhfts_db_rollback(zhfts_db *db)
 		return ZHFTS_EINVAL;
 	zhfts__db_begin(db);
 	int rc = zhfts__need_writable(db);
-	rc = rc ? rc : zx_rollback(db->x, &db->err);
+	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		if (p->writable)
+			rc = zx_rollback(p->x, &db->err);
+		p->touched = p->dead_changed = false;
+		p->pending_docs = 0;
+	}
 	if (rc == ZHFTS_OK) {
 		db->pending_bytes = 0;
 		db->pending_docs = 0;
 		db->fields_valid = false;
 		db->dead_valid = false;
+		db->order.valid = false;
 	}
 	return zhfts__db_fail(db, rc, NULL, NULL);
 }

@@ -44,6 +44,19 @@ bool zhfts__dead_has(const zdead *d, uint32_t docid)
 	return d->blocks[b][o >> 3] & (1u << (o & 7));
 }
 
+int zhfts__dead_each(const zdead *d, int (*fn)(void *ctx, uint32_t docid), void *ctx)
+{
+	int rc = ZHFTS_OK;
+	for (size_t b = 0; rc == ZHFTS_OK && b < d->nblocks; b++) {
+		if (!d->blocks[b])
+			continue;
+		for (uint32_t o = 0; rc == ZHFTS_OK && o < BLOCK_DOCS; o++)
+			if (d->blocks[b][o >> 3] & (1u << (o & 7)))
+				rc = fn(ctx, (uint32_t)(b << BLOCK_BITS) | o);
+	}
+	return rc;
+}
+
 static int grow(zdead *d, size_t b)
 {
 	if (b < d->nblocks)

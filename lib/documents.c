@@ -386,9 +386,137 @@ int zhfts_db_stats(zhfts_db *db, unsigned int flags, zhfts_stats *out)
 	int rc = zhfts__read(db, read_counts, &c);
 	/* Documents: ids, whatever hashing shares (listing tells them apart). */
 	rc = rc ? rc : zhfts_db_foreach_document(db, count_docs, &s.documents);
-	if (rc == ZHFTS_OK && !(db->flags & ZHFTS_OPEN_INMEMORY))
-		s.disk_bytes = dir_bytes(db->path);
+	for (size_t k = 0; rc == ZHFTS_OK && !(db->flags & ZHFTS_OPEN_INMEMORY) && k < db->nparts; k++)
+		if (db->parts[k].path)
+			s.disk_bytes += dir_bytes(db->parts[k].path);
 	if (rc == ZHFTS_OK)
 		*out = s;
+	return zhfts__db_fail(db, rc, NULL, NULL);
+}
+
+/* ---- one shard -------------------------------------------------------------------- */
+
+typedef struct shard_counting {
+	size_t part;
+	unsigned flags;
+	zhfts_stats *out;
+	char **ids;        /* its id terms */
+	size_t *lens, nids, cap, lencap;
+	uint64_t dead;
+} shard_counting;
+
+static int take_id_term(void *ctx, const char *term, size_t len, uint32_t tf)
+{
+	shard_counting *c = ctx;
+	(void)tf;
+	void *v = c->ids, *l = c->lens;
+	char *copy = zhfts__strndup(term, len);
+	if (!copy || zvec_grow(&v, &c->cap, c->nids + 1, sizeof *c->ids) ||
+	    zvec_grow(&l, &c->lencap, c->nids + 1, sizeof *c->lens)) {
+		free(copy);
+		c->ids = v;
+		c->lens = l;
+		return ZHFTS_ENOMEM;
+	}
+	c->ids = v;
+	c->lens = l;
+	c->ids[c->nids] = copy;
+	c->lens[c->nids++] = len;
+	return ZHFTS_OK;
+}
+
+typedef struct part_dead {
+	const zhfts_db *db;
+	size_t part;
+	uint64_t n;
+} part_dead;
+
+static int count_part_dead(void *ctx, uint32_t docid)
+{
+	part_dead *d = ctx;
+	uint32_t local;
+	d->n += zhfts__part_of(d->db, docid, &local) == d->part;
+	return ZHFTS_OK;
+}
+
+static void shard_counting_clear(shard_counting *c)
+{
+	for (size_t i = 0; i < c->nids; i++)
+		free(c->ids[i]);
+	c->nids = 0;
+}
+
+static int read_shard_counts(zhfts_db *db, void *ctx)
+{
+	shard_counting *c = ctx;
+	zpart *p = &db->parts[c->part];
+	zhfts_stats *o = c->out;
+	shard_counting_clear(c);
+	o->terms = o->documents = 0;
+	int rc = zx_doccount(p->x, &o->paragraphs, &db->err);
+	rc = rc ? rc : zhfts__dead_refresh(db);
+	part_dead pd = {db, c->part, 0};
+	if (rc == ZHFTS_OK && p->tombstones)
+		zhfts__dead_each(&db->dead, count_part_dead, &pd);
+	o->dead = pd.n;
+	o->paragraphs -= pd.n < o->paragraphs ? pd.n : o->paragraphs;
+	if (rc == ZHFTS_OK && (c->flags & ZHFTS_STATS_TERMS))
+		rc = zx_allterms(p->x, "", 0, NULL, 0, count_term, &o->terms, &db->err);
+	rc = rc ? rc : zx_allterms(p->x, "Q", 1, NULL, 0, take_id_term, c, &db->err);
+	/* A document is there while one of its paragraphs is alive. */
+	for (size_t i = 0; rc == ZHFTS_OK && i < c->nids; i++) {
+		if (!pd.n) {
+			o->documents++;
+			continue;
+		}
+		uint32_t *ids = NULL;
+		size_t n = 0;
+		rc = zx_postlist(p->x, c->ids[i], c->lens[i], &ids, &n, &db->err);
+		bool live = false;
+		for (size_t j = 0; rc == ZHFTS_OK && j < n && !live; j++)
+			live = !zhfts__dead_has(&db->dead, zhfts__docid_of(db, c->part, ids[j]));
+		o->documents += live;
+		free(ids);
+	}
+	return rc;
+}
+
+size_t zhfts_db_shard_count(zhfts_db *db)
+{
+	return db ? db->nparts : 0;
+}
+
+int zhfts_db_shard_stats(zhfts_db *db, size_t shard, unsigned int flags, zhfts_stats *out, const char **address)
+{
+	if (!db || !out)
+		return ZHFTS_EINVAL;
+	zhfts__db_begin(db);
+	if (address)
+		*address = NULL;
+	if (out->version != ZHFTS_STATS_VERSION) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "zhfts_stats.version is not ZHFTS_STATS_VERSION");
+		return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, "stats");
+	}
+	if (shard >= db->nparts) {
+		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1, "shard %zu: the database has %zu", shard,
+		            db->nparts);
+		return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, "shard");
+	}
+	zhfts_stats s = ZHFTS_STATS_INIT;
+	shard_counting c = {shard, flags, &s, NULL, NULL, 0, 0, 0, 0};
+	int rc = zhfts__read(db, read_shard_counts, &c);
+	shard_counting_clear(&c);
+	free(c.ids);
+	free(c.lens);
+	const zpart *p = &db->parts[shard];
+	if (rc == ZHFTS_OK && p->path && !(db->flags & ZHFTS_OPEN_INMEMORY))
+		s.disk_bytes = dir_bytes(p->path);
+	if (rc == ZHFTS_OK) {
+		*out = s;
+		if (address)
+			*address = p->name;
+	}
+	if (rc == ZHFTS_ENOMEM)
+		zerr_set(&db->err, rc, "out of memory counting a shard");
 	return zhfts__db_fail(db, rc, NULL, NULL);
 }

@@ -280,44 +280,67 @@ static int lost(zhfts_db *db, int rc, const char *id, const char *what)
 	return zhfts__db_fail(db, rc, id, NULL);
 }
 
-/* Removes the paragraphs of an earlier version; returns how many. */
-static int remove_old(zhfts_db *db, const char *id, uint32_t *removed)
+/* The part a document goes to: the one holding it already, else the one
+ * its id hashes to (shards.c).  Refused when this handle does not write it. */
+static int part_for(zhfts_db *db, const char *id, const uint32_t *old, size_t nold, size_t *out)
 {
-	uint32_t *docids = NULL;
-	size_t n = 0;
-	*removed = 0;
-	int rc = zhfts__doc_paragraphs(db, id, &docids, &n);
-	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
-		rc = zhfts__remove_paragraph(db, docids[i]);
-	free(docids);
-	if (rc == ZHFTS_OK)
-		*removed = (uint32_t)n;
-	return rc;
+	uint32_t local;
+	size_t k = nold ? zhfts__part_of(db, old[0], &local) : zhfts__part_for_new(db, id);
+	*out = k;
+	if (db->parts[k].writable)
+		return ZHFTS_OK;
+	zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
+	            "%s: the document belongs to shard %zu (%s), which this handle does not write (write_shard %u)", id,
+	            k + 1, db->parts[k].name, db->settings.write_shard);
+	return ZHFTS_EINVAL;
 }
 
-/* Replaces the document's paragraphs in one transaction. */
 static int apply(zhfts_db *db, const char *id, const built *b, const docfields *df, uint32_t *replaced)
 {
+	uint32_t *old = NULL;
+	size_t nold = 0, k = 0;
+	int rc = zhfts__doc_paragraphs(db, id, &old, &nold);
+	if (rc) {
+		free(old);
+		return lost(db, rc, id, "looking the document up failed");
+	}
+	if (part_for(db, id, old, nold, &k)) {
+		free(old);
+		return zhfts__db_fail(db, ZHFTS_EINVAL, id, NULL);
+	}
 	/* New field names first, outside the transaction: a clash of two names
 	 * is bad input and must leave the pending documents alone. */
-	int rc = zhfts__fields_register(db, df->f, df->n);
-	if (rc == ZHFTS_EINVAL)
+	rc = zhfts__fields_register(db, df->f, df->n);
+	if (rc == ZHFTS_EINVAL) {
+		free(old);
 		return zhfts__db_fail(db, rc, id, NULL);
-	if (rc)
+	}
+	if (rc) {
+		free(old);
 		return lost(db, rc, id, "recording field names failed");
-	if (!db->order.valid && (rc = zhfts__order_load(&db->order, db->x, db->path, &db->err)) != ZHFTS_OK)
+	}
+	if (db->nparts == 1 && !db->order.valid &&
+	    (rc = zhfts__order_load(&db->order, db->x, db->path, &db->err)) != ZHFTS_OK) {
+		free(old);
 		return lost(db, rc, id, "reading the document order failed");
-	rc = zx_txn_begin(db->x, &db->err);
-	rc = rc ? rc : remove_old(db, id, replaced);
+	}
+	zpart *p = &db->parts[k];
+	rc = zx_txn_begin(p->x, &db->err);
+	for (size_t i = 0; rc == ZHFTS_OK && i < nold; i++)
+		rc = zhfts__remove_paragraph(db, old[i]);
 	for (size_t i = 0; rc == ZHFTS_OK && i < b->n; i++)
-		rc = zx_add(db->x, b->docs[i], NULL, &db->err);
-	rc = rc ? rc : zx_txn_commit(db->x, &db->err);
+		rc = zx_add(p->x, b->docs[i], NULL, &db->err);
+	rc = rc ? rc : zx_txn_commit(p->x, &db->err);
+	free(old);
+	p->touched = true;
 	if (rc) {
 		zerr tmp;
-		zx_txn_cancel(db->x, &tmp);
-		return lost(db, rc, id, "writing failed");
+		zx_txn_cancel(p->x, &tmp);
+		return lost(db, rc, id, db->stub ? "writing to its shard failed" : "writing failed");
 	}
-	if (zhfts__order_note(&db->order, id))
+	*replaced = (uint32_t)nold;
+	p->pending_docs++;
+	if (db->nparts == 1 && zhfts__order_note(&db->order, id))
 		return lost(db, ZHFTS_ENOMEM, id, "recording the document order failed");
 	return ZHFTS_OK;
 }
@@ -424,22 +447,29 @@ int zhfts_db_delete_document(zhfts_db *db, const char *id)
 	if (rc)
 		return zhfts__db_fail(db, rc, NULL, NULL);
 	uint32_t *docids = NULL;
-	size_t n = 0;
+	size_t n = 0, k = 0;
 	rc = zhfts__doc_paragraphs(db, id, &docids, &n);
 	if (rc == ZHFTS_OK && n == 0) {
+		free(docids);
 		zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);
 		return zhfts__db_fail(db, ZHFTS_ENOTFOUND, id, NULL);
 	}
-	rc = rc ? rc : zx_txn_begin(db->x, &db->err);
+	if (rc == ZHFTS_OK && part_for(db, id, docids, n, &k)) {
+		free(docids);
+		return zhfts__db_fail(db, ZHFTS_EINVAL, id, NULL);
+	}
+	zpart *p = &db->parts[k];
+	rc = rc ? rc : zx_txn_begin(p->x, &db->err);
 	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++)
 		rc = zhfts__remove_paragraph(db, docids[i]);
-	rc = rc ? rc : zx_txn_commit(db->x, &db->err);
+	rc = rc ? rc : zx_txn_commit(p->x, &db->err);
 	free(docids);
 	if (rc) {
 		zerr tmp;
-		zx_txn_cancel(db->x, &tmp);
+		zx_txn_cancel(p->x, &tmp);
 		return lost(db, rc, id, "deleting failed");
 	}
+	p->pending_docs++;
 	db->pending_docs++;
 	return ZHFTS_OK;
 }

@@ -115,16 +115,63 @@ static int merge_fields(zhfts_db **dbs, size_t n, zbuf *names, zerr *err)
 	return rc;
 }
 
-int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources, char **errmsg)
+/* The sources, each stub replaced by the local shards it lists (in order).
+ * *out and its strings are malloc'd. */
+static int expand_stubs(const char *const *sources, size_t n, char ***out, size_t *nout, zerr *err)
+{
+	char **l = NULL;
+	size_t m = 0, cap = 0;
+	int rc = ZHFTS_OK;
+	for (size_t i = 0; rc == ZHFTS_OK && i < n; i++) {
+		zpart *parts = NULL;
+		size_t np = 0;
+		if (!sources[i]) {
+			rc = zerr_set(err, ZHFTS_EINVAL, "NULL source");
+			break;
+		}
+		bool stub = zhfts__is_stub(sources[i]);
+		if (stub && (rc = zhfts__stub_parse(sources[i], &parts, &np, err)) != ZHFTS_OK)
+			break;
+		for (size_t k = 0; rc == ZHFTS_OK && k < (stub ? np : 1); k++) {
+			if (stub && !parts[k].path) {
+				rc = zerr_set(err, ZHFTS_EINVAL, "%s: shard %s is remote: merge reads local shards (copy its directory here)",
+				              sources[i], parts[k].name);
+				break;
+			}
+			void *v = l;
+			char *copy = zhfts__strdup(stub ? parts[k].path : sources[i]);
+			if (!copy || zvec_grow(&v, &cap, m + 1, sizeof *l)) {
+				free(copy);
+				rc = zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+				break;
+			}
+			l = v;
+			l[m++] = copy;
+		}
+		zhfts__parts_free(parts, np);
+	}
+	*out = l;
+	*nout = m;
+	return rc;
+}
+
+int zhfts_db_merge(const char *dest, const char *const *given, size_t ngiven, char **errmsg)
 {
 	zerr err = {{0}, 0, 0, -1};
 	int rc = ZHFTS_OK;
 	struct stat st;
+	char **expanded = NULL;
+	size_t nsources = 0;
 	if (errmsg)
 		*errmsg = NULL;
-	if (!dest || !*dest || !sources || !nsources)
+	if (!dest || !*dest || !given || !ngiven)
 		rc = zerr_set(&err, ZHFTS_EINVAL, "merge needs a destination and at least one source");
-	else if (stat(dest, &st) == 0)
+	else
+		rc = expand_stubs(given, ngiven, &expanded, &nsources, &err);
+	const char *const *sources = (const char *const *)expanded;
+	if (rc == ZHFTS_OK && !nsources)
+		rc = zerr_set(&err, ZHFTS_EINVAL, "merge needs at least one source");
+	if (rc == ZHFTS_OK && stat(dest, &st) == 0)
 		rc = zerr_set(&err, ZHFTS_EINVAL, "%s exists already: merge writes a new database", dest);
 	zhfts_db **dbs = rc ? NULL : calloc(nsources, sizeof *dbs);
 	if (!rc && !dbs)
@@ -196,6 +243,9 @@ int zhfts_db_merge(const char *dest, const char *const *sources, size_t nsources
 		nftw(tmp.data, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 	zbuf_free(&tmp);
 	zbuf_free(&names);
+	for (size_t i = 0; i < nsources; i++)
+		free(expanded[i]);
+	free(expanded);
 	if (rc && errmsg)
 		*errmsg = zhfts__strdup(err.msg[0] ? err.msg : zhfts_strerror(rc));
 	return rc;

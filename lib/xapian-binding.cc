@@ -55,6 +55,25 @@ bool racing_reader(const zx_db *db, const Xapian::DatabaseError &e)
 }
 
 // Maps the exception being handled to a status.  Called only from a catch.
+// The shard a network error is about: its context, "remote:tcp(HOST:PORT)"
+// or "remote:prog(PROGRAM ARGS)", as HOST:PORT or the program.
+std::string shard_of(const Xapian::Error &e, const char *what)
+{
+	std::string c = e.get_context();
+	for (const char *kind : {"remote:tcp(", "remote:prog("}) {
+		size_t n = strlen(kind);
+		if (c.compare(0, n, kind) == 0 && c.size() > n && c.back() == ')')
+			return c.substr(n, c.size() - n - 1);
+	}
+	return c.empty() ? std::string(what) : c;
+}
+
+// "what: " unless what is the shard itself.
+std::string prefix(const char *what, const std::string &shard)
+{
+	return shard == what ? std::string() : std::string(what) + ": ";
+}
+
 int map_exception(zerr *err, const char *what, const zx_db *db = nullptr)
 {
 	try {
@@ -84,10 +103,16 @@ int map_exception(zerr *err, const char *what, const zx_db *db = nullptr)
 			return fail(err, ZHFTS_ECORRUPT, what, "database is corrupt", e.get_msg().c_str());
 		return fail(err, ZHFTS_EIO, what, e.get_msg().c_str(), es);
 	} catch (const Xapian::NetworkTimeoutError &e) {
-		return fail(err, ZHFTS_EIO, what, "remote database timed out", e.get_msg().c_str());
+		std::string shard = shard_of(e, what);
+		return zerr_set(err, ZHFTS_EIO, "%s%s: timed out (%s)", prefix(what, shard).c_str(), shard.c_str(),
+		                e.get_msg().c_str());
 	} catch (const Xapian::NetworkError &e) {
+		std::string shard = shard_of(e, what);
 		const char *es = e.get_error_string();
-		return fail(err, ZHFTS_EIO, what, e.get_msg().c_str(), es);
+		if (es && *es)
+			return zerr_set(err, ZHFTS_EIO, "%s%s: %s (%s)", prefix(what, shard).c_str(), shard.c_str(), es,
+			                e.get_msg().c_str());
+		return zerr_set(err, ZHFTS_EIO, "%s%s: %s", prefix(what, shard).c_str(), shard.c_str(), e.get_msg().c_str());
 	} catch (const Xapian::DocNotFoundError &e) {
 		return fail(err, ZHFTS_ENOTFOUND, what, e.get_msg().c_str());
 	} catch (const Xapian::InvalidArgumentError &e) {
@@ -216,6 +241,59 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, ze
 			zerr_set(err, rc, "%s: %s", what, tmp);
 		}
 		return rc;
+	}
+}
+
+int zx_open_remote(zx_db **out, const char *host, unsigned port, const char *prog, const char *args,
+                   bool writable, unsigned timeout_ms, zerr *err)
+{
+	*out = nullptr;
+	zx_db *db = new (std::nothrow) zx_db;
+	if (!db)
+		return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+	try {
+		// The timeout bounds each message, and the connection; 0 means none
+		// to Xapian, so it is never passed on as 0.
+		unsigned ms = timeout_ms ? timeout_ms : 10000;
+		if (prog && writable)
+			db->wr = Xapian::Remote::open_writable(prog, args ? args : "", ms);
+		else if (prog)
+			db->rd = Xapian::Remote::open(prog, args ? args : "", ms);
+		else if (writable)
+			db->wr = Xapian::Remote::open_writable(host, port, ms, ms);
+		else
+			db->rd = Xapian::Remote::open(host, port, ms, ms);
+		if (writable) {
+			db->rd = db->wr;
+			db->writable = true;
+		}
+		*out = db;
+		return ZHFTS_OK;
+	} catch (...) {
+		delete db;
+		char what[300];
+		if (prog)
+			snprintf(what, sizeof what, "%s", prog);
+		else
+			snprintf(what, sizeof what, "%s:%u", host, port);
+		return map_exception(err, what);
+	}
+}
+
+int zx_combine(zx_db **out, zx_db *const *parts, size_t n, zerr *err)
+{
+	*out = nullptr;
+	zx_db *db = new (std::nothrow) zx_db;
+	if (!db)
+		return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
+	try {
+		for (size_t i = 0; i < n; i++)
+			db->rd.add_database(parts[i]->rd);
+		*out = db;
+		return ZHFTS_OK;
+	} catch (...) {
+		delete db;
+		return map_exception(err, "combining shards");
 	}
 }
 

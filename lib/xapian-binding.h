@@ -83,6 +83,15 @@ enum zx_mode { ZX_READ, ZX_OPEN, ZX_CREATE, ZX_OVERWRITE };
 #define ZX_NO_TERMLIST 0x2u /* a new database without a termlist table (no deletes) */
 
 int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, zerr *err);
+/* A database served by xapian-tcpsrv at host:port, or by a program run with
+ * args (prog non-NULL); each message and the connection time out after
+ * timeout_ms (0: 10 s).  Errors name the shard. */
+int zx_open_remote(zx_db **out, const char *host, unsigned port, const char *prog, const char *args,
+                   bool writable, unsigned timeout_ms, zerr *err);
+/* A reading view over several handles (shards), as one database: Xapian
+ * numbers their documents round robin (docid d of part k of n is
+ * (d - 1) * n + k + 1).  The parts must outlive it. */
+int zx_combine(zx_db **out, zx_db *const *parts, size_t n, zerr *err);
 /* Commits pending changes of a writable database, then frees the handle. */
 int zx_close(zx_db *db, zerr *err);
 int zx_commit(zx_db *db, zerr *err);

@@ -257,6 +257,8 @@ int zhfts__dead_store(zdead *d, zx_db *x, zerr *err);
 /* Reads the set from x's metadata (a reader may get ZX_EMODIFIED). */
 int zhfts__dead_load(zdead *d, zx_db *x, bool writer, const char *who, zerr *err);
 void zhfts__dead_free(zdead *d);
+/* Calls fn for each dead docid, ascending, until it returns non-zero. */
+int zhfts__dead_each(const zdead *d, int (*fn)(void *ctx, uint32_t docid), void *ctx);
 
 /* ---- docorder.c: whether docids run in document order --------------------- */
 #define ZHFTS_ORDER_KEY "zhfts.order"
@@ -285,19 +287,37 @@ typedef struct zfieldname {
 	unsigned slot;
 } zfieldname;
 
+/* One Xapian database of a zhfts database: all of it, or one shard of a
+ * stub (shards.c). */
+typedef struct zpart {
+	char *name;                /* in messages: its path, HOST:PORT, or program */
+	char *path;                /* a local directory (else NULL) */
+	char *host, *prog, *args;  /* a remote shard: xapian-tcpsrv, or a program */
+	unsigned port;
+	struct zx_db *x;           /* this part alone (db->x itself for a plain database) */
+	bool writable;             /* opened for writing */
+	bool tombstones;           /* deletes are recorded as dead paragraphs (dead.c) */
+	int holdoff_fd;            /* lock file that holds off commits for readers; -1 if none */
+	bool committed_under_readers; /* the last commit went ahead while readers held it */
+	bool touched;              /* changed since its last commit */
+	bool dead_changed;         /* paragraphs of it marked dead since its last commit */
+	uint64_t pending_docs;     /* documents added or deleted in it since its last commit */
+} zpart;
+
 struct zhfts_db {
-	struct zx_db *x;
+	struct zx_db *x;           /* the reading view: the database, or its shards combined */
 	struct zhfts_tokenizer tok;
 	zhfts_options settings;    /* resolved: never ZHFTS_DEFAULT */
 	unsigned int flags;
 	bool writable;
 	char *path;
 	char *scratch_dir;         /* ZHFTS_OPEN_INMEMORY: removed on close */
-	int holdoff_fd;            /* lock file that holds off commits for readers; -1 if none */
-	bool committed_under_readers; /* the last commit went ahead while readers held it */
+	zpart *parts;              /* one, or the shards of a stub, in its order */
+	size_t nparts;
+	bool stub;                 /* opened through a stub file (x combines the parts) */
 	uint64_t generation;       /* bumped on every reopen: caches keyed by it */
-	bool tombstones;           /* deletes are recorded as dead paragraphs (dead.c) */
-	zdead dead;
+	bool tombstones;           /* some part records deletes as dead paragraphs */
+	zdead dead;                /* by docids of x */
 	uint64_t dead_generation;
 	bool dead_valid;
 	zorder order;              /* writers: kept up to date; readers: per generation */
@@ -324,6 +344,26 @@ struct zhfts_db {
 	char *err_doc, *err_field;
 	char encoding[32];         /* zhfts_doc_info.encoding of the last add */
 };
+
+/* ---- shards.c: a database made of shards (a stub file) ------------------- */
+/* Is path a stub file (text listing shards), not a directory or a
+ * single-file database? */
+bool zhfts__is_stub(const char *path);
+/* The shards a stub lists, local paths made relative to the stub's
+ * directory; errors name the stub's line. */
+int zhfts__stub_parse(const char *path, zpart **parts, size_t *n, zerr *err);
+void zhfts__parts_free(zpart *parts, size_t n);
+/* db->x becomes the parts' handles combined (db.c). */
+int zhfts__parts_combine(zhfts_db *db, zerr *err);
+/* The part holding docid (of db->x), and the docid there; and back. */
+size_t zhfts__part_of(const zhfts_db *db, uint32_t docid, uint32_t *local);
+uint32_t zhfts__docid_of(const zhfts_db *db, size_t part, uint32_t local);
+/* The part a document id not in the database yet goes to. */
+size_t zhfts__part_for_new(const zhfts_db *db, const char *id);
+/* Dead paragraphs: every part's, into db->dead; part k's, from db->dead
+ * into its metadata (pending until it commits). */
+int zhfts__dead_load_parts(zhfts_db *db, zerr *err);
+int zhfts__dead_store_part(zhfts_db *db, size_t k, zerr *err);
 
 /* Starts a call on the handle: clears the last failure. */
 void zhfts__db_begin(zhfts_db *db);

@@ -30,6 +30,7 @@ static const struct option {
 	{"facet", OPT_FACET, true},
 	{"lenient", OPT_LENIENT, false},
 	{"termlist", OPT_TERMLIST, false},
+	{"timeout", OPT_TIMEOUT, true},
 };
 
 static int parse_count(const char *cmd, const char *name, const char *v, size_t *out)
@@ -89,6 +90,17 @@ static int set_value(const char *cmd, const struct option *o, char *v, cli_args 
 			return EXIT_TROUBLE;
 		}
 		return 0;
+	case OPT_TIMEOUT: {
+		char *end;
+		errno = 0;
+		double sec = strtod(v, &end);
+		if (*end || errno || !(sec > 0) || sec > 4e6) {
+			cli_error("%s: --timeout wants a number of seconds above 0, not '%s'", cmd, v);
+			return EXIT_TROUBLE;
+		}
+		a->timeout_ms = sec * 1000 < 1 ? 1 : (unsigned)(sec * 1000);
+		return 0;
+	}
 	case OPT_FORMAT:
 		if (strcmp(v, "text") == 0 || strcmp(v, "json") == 0) {
 			a->json = strcmp(v, "json") == 0;

@@ -37,7 +37,8 @@ enum {
 	OPT_SORT = 1u << 13,
 	OPT_FACET = 1u << 14,
 	OPT_LENIENT = 1u << 15,
-	OPT_TERMLIST = 1u << 16
+	OPT_TERMLIST = 1u << 16,
+	OPT_TIMEOUT = 1u << 17
 };
 
 #define CLI_MAX_REPEATS 64
@@ -50,6 +51,7 @@ typedef struct cli_args {
 	int color;             /* CLI_COLOR_* */
 	size_t limit, offset;
 	size_t jobs;           /* --jobs (at least 1), or 0 when not given */
+	unsigned timeout_ms;   /* --timeout SECONDS for remote shards (0: the library's) */
 	bool lines, quiet, all, no_traditional, lenient, termlist, help;
 	const char *sort;      /* --sort */
 	zhfts_field fields[CLI_MAX_REPEATS]; /* --field NAME=VALUE (values point into argv) */
@@ -72,7 +74,8 @@ int cli_parse(int argc, char **argv, unsigned int allowed, cli_args *out);
 void cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Set while a progress bar occupies the last line of stderr. */
 extern bool cli_progress_shown;
-/* Opens the database named by --db, reporting failures; returns 0 or EXIT_TROUBLE. */
+/* Opens the database named by --db (with --timeout for remote shards),
+ * reporting failures; returns 0 or EXIT_TROUBLE. */
 int cli_open_db(const cli_args *a, unsigned int flags, const zhfts_options *opts,
                 zhfts_db **out);
 /* The arguments joined with single spaces; caller frees.  NULL if out of memory. */
@@ -101,6 +104,7 @@ int cmd_index(int argc, char **argv);
 int cmd_search(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_shard(int argc, char **argv);
 int cmd_tokenize(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 

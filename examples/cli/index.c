@@ -15,14 +15,15 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: zhfts index [--db DIR] [--id ID] [--encoding NAME] [--lenient] [--lines]\n"
+	"usage: zhfts index [--db DIR|STUB] [--id ID] [--encoding NAME] [--lenient] [--lines]\n"
 	"                   [--field NAME=VALUE]... [--no-traditional] [--termlist] [--quiet]\n"
-	"                   [--jobs N] FILE|DIR...\n"
+	"                   [--jobs N] [--timeout SECONDS] FILE|DIR...\n"
 	"\n"
 	"Indexes each file as one document, replacing an earlier version with the\n"
 	"same id.  Directories are walked for *.txt and *.md files.\n"
 	"\n"
-	"  --db DIR          the database (default: $ZHFTS_DB, else ./zhfts.db)\n"
+	"  --db DIR          the database, or a stub file of shards (default: $ZHFTS_DB,\n"
+	"                    else ./zhfts.db)\n"
 	"  --id ID           document id for a single FILE (default: the path as given)\n"
 	"  --encoding NAME   charset of the files, e.g. GB18030 (default: detect)\n"
 	"  --lenient         replace invalid bytes with U+FFFD instead of skipping the file\n"
@@ -35,7 +36,9 @@ static const char usage[] =
 	"                    database (new databases only; about 40%% larger)\n"
 	"  --quiet           no progress bar and no summary line\n"
 	"  --jobs N          index a new database with N processes (default: one per\n"
-	"                    core); a new database is compacted at the end, whatever N\n"
+	"                    core); a new database is compacted at the end, whatever N.\n"
+	"                    With a stub and N > 1: one writer process per shard\n"
+	"  --timeout SECONDS how long a remote shard may take to answer (default 10)\n"
 	"\n"
 	"Ctrl-C stops after the current file and keeps every file indexed so far.\n"
 	"Exit status: 0 if every file was indexed, 2 if any failed or on interrupt.\n";
@@ -267,7 +270,7 @@ static void on_signal(int sig)
 	interrupted = sig;
 }
 
-/* ---- the command ---------------------------------------------------------- */
+/* ---- indexing files --------------------------------------------------------- */
 
 typedef struct totals {
 	size_t documents, failed;
@@ -429,6 +432,8 @@ static int worker(const char *shard, const file_list *files, const char *id, con
                   size_t self, const zhfts_options *opts, const zhfts_doc_options *dopts, bool bar,
                   unsigned flags, int out)
 {
+	/* shard: a new database of its own, or (with opts->write_shard) the stub
+	 * whose shard it alone writes. */
 	static char errbuf[8192];
 	zhfts_db *db;
 	char *msg = NULL;
@@ -436,7 +441,7 @@ static int worker(const char *shard, const file_list *files, const char *id, con
 
 	/* Each message leaves in one write, so lines of two workers don't mix. */
 	setvbuf(stderr, errbuf, _IOFBF, sizeof errbuf);
-	rc = zhfts_db_open(&db, shard, ZHFTS_OPEN_CREATE | ZHFTS_OPEN_NO_SYNC | flags, opts, &msg);
+	rc = zhfts_db_open(&db, shard, ZHFTS_OPEN_CREATE | flags, opts, &msg);
 	if (rc != ZHFTS_OK) {
 		cli_error("%s: %s", shard, msg ? msg : zhfts_strerror(rc));
 		zhfts_free(msg);
@@ -574,39 +579,25 @@ static int index_fresh(const cli_args *a, const file_list *files, const zhfts_op
 	return rc;
 }
 
-/* Several jobs into a new database: fork the workers, gather their reports,
- * merge their shards into @a->db and remove them.  On Ctrl-C the workers
- * stop after their current file and the shards (whole documents only) are
- * merged all the same; if a worker fails, nothing is merged. */
-static int index_parallel(const cli_args *a, const file_list *files, const zhfts_options *opts,
-                          const zhfts_doc_options *dopts, size_t jobs, progress *p, totals *t)
+/* Runs `jobs` worker processes, worker k writing paths[k] with its files
+ * (owner[i] == k) and opts[k], and gathers their reports.  On Ctrl-C the
+ * workers stop after their current file.  Returns false if a worker failed
+ * or could not start (after a message); *nstarted says how many ran.  In a
+ * worker it does not return. */
+static bool run_workers(const cli_args *a, const file_list *files, const size_t *owner, size_t jobs,
+                        char *const *paths, const zhfts_options *opts, unsigned flags,
+                        const zhfts_doc_options *dopts, progress *p, totals *t, size_t *nstarted)
 {
 	worker_pipe *w = calloc(jobs, sizeof *w);
 	struct pollfd *pfd = calloc(jobs, sizeof *pfd);
-	char **shards = calloc(jobs, sizeof *shards);
-	size_t *owner = assign(files, jobs);
-	size_t started = 0, running, base = strlen(a->db);
-	bool broken = false, lost = false, stopping = false;
-	int rc = -1; /* a worker's exit status, in a worker */
+	size_t started = 0, running;
+	bool broken = !w || !pfd, lost = false, stopping = false;
 
-	for (size_t k = 0; shards && k < jobs && !broken; k++)
-		broken = !(shards[k] = malloc(base + 64));
-	if (!w || !pfd || !shards || !owner || broken) {
+	if (broken)
 		cli_error("index: out of memory");
-		broken = true;
-		goto done;
-	}
-	/* The shards sit next to the database: the same file system, so the
-	 * merge reads and writes locally, and a leftover is easy to spot. */
-	while (base > 1 && a->db[base - 1] == '/')
-		base--;
-	for (size_t k = 0; k < jobs; k++)
-		snprintf(shards[k], base + 64, "%.*s.shard-%zu-%ld", (int)base, a->db, k + 1,
-		         (long)getpid());
-
 	fflush(stdout); /* or the workers would write it again */
 	fflush(stderr);
-	for (; started < jobs; started++) {
+	for (; !broken && started < jobs; started++) {
 		int fds[2];
 		pid_t pid;
 
@@ -623,12 +614,16 @@ static int index_parallel(const cli_args *a, const file_list *files, const zhfts
 			break;
 		}
 		if (pid == 0) {
+			int rc;
+
 			for (size_t k = 0; k < started; k++)
 				close(w[k].fd);
 			close(fds[0]);
-			rc = worker(shards[started], files, a->id, owner, started, opts, dopts, p->on,
-			            a->termlist ? ZHFTS_OPEN_TERMLIST : 0, fds[1]);
-			goto done; /* frees the parent's copies: a leak checker sees none */
+			rc = worker(paths[started], files, a->id, owner, started, &opts[started], dopts, p->on, flags,
+			            fds[1]);
+			free(pfd);
+			free(w);
+			exit(rc);
 		}
 		close(fds[1]);
 		w[started].pid = pid;
@@ -661,25 +656,57 @@ static int index_parallel(const cli_args *a, const file_list *files, const zhfts
 			running--;
 		}
 	}
-	for (size_t k = 0; k < started; k++) { /* only after a failed poll */
+	for (size_t k = 0; w && k < started; k++) { /* only after a failed poll */
 		if (w[k].fd >= 0) {
 			kill(w[k].pid, SIGINT);
 			lost = !reap(&w[k], k) || lost;
 		}
 	}
 	progress_clear();
+	free(pfd);
+	free(w);
+	*nstarted = started;
+	return !broken && !lost;
+}
 
-	if (lost)
+/* Several jobs into a new database: a worker per shard next to it, then the
+ * shards merged into @a->db and removed.  On Ctrl-C the shards (whole
+ * documents only) are merged all the same; if a worker fails, nothing is
+ * merged. */
+static int index_parallel(const cli_args *a, const file_list *files, const zhfts_options *opts,
+                          const zhfts_doc_options *dopts, size_t jobs, progress *p, totals *t)
+{
+	char **shards = calloc(jobs, sizeof *shards);
+	zhfts_options *each = calloc(jobs, sizeof *each);
+	size_t *owner = assign(files, jobs);
+	size_t started = 0, base = strlen(a->db);
+	bool ok = shards && each && owner;
+
+	for (size_t k = 0; ok && k < jobs; k++) {
+		ok = (shards[k] = malloc(base + 64)) != NULL;
+		each[k] = *opts;
+	}
+	if (!ok) {
+		cli_error("index: out of memory");
+		goto done;
+	}
+	/* The shards sit next to the database: the same file system, so the
+	 * merge reads and writes locally, and a leftover is easy to spot. */
+	while (base > 1 && a->db[base - 1] == '/')
+		base--;
+	for (size_t k = 0; k < jobs; k++)
+		snprintf(shards[k], base + 64, "%.*s.shard-%zu-%ld", (int)base, a->db, k + 1, (long)getpid());
+	ok = run_workers(a, files, owner, jobs, shards, each,
+	                 ZHFTS_OPEN_NO_SYNC | (a->termlist ? ZHFTS_OPEN_TERMLIST : 0), dopts, p, t, &started);
+	if (!ok)
 		cli_error("index: a worker failed: nothing is written to %s", a->db);
-	broken = broken || lost;
-	if (!broken) {
+	if (ok) {
 		char *msg = NULL;
 		int merged = zhfts_db_merge(a->db, (const char *const *)shards, started, &msg);
 
 		if (merged != ZHFTS_OK) {
-			cli_error("%s: merging the shards failed: %s", a->db,
-			          msg ? msg : zhfts_strerror(merged));
-			broken = true;
+			cli_error("%s: merging the shards failed: %s", a->db, msg ? msg : zhfts_strerror(merged));
+			ok = false;
 		}
 		zhfts_free(msg);
 	}
@@ -689,12 +716,62 @@ done:
 	for (size_t k = 0; shards && k < jobs; k++)
 		free(shards[k]);
 	free(shards);
+	free(each);
 	free(owner);
-	free(pfd);
-	free(w);
-	if (rc >= 0)
-		_exit(rc);
-	return broken ? EXIT_TROUBLE : 0;
+	return ok ? 0 : EXIT_TROUBLE;
+}
+
+/* A stub of shards, one writer process per shard: each file goes to the
+ * worker of the shard that holds its document, or that its id hashes to
+ * (the library says which).  A worker that fails loses only its shard's
+ * uncommitted documents; the others keep theirs. */
+static int index_stub_parallel(const cli_args *a, const file_list *files, const zhfts_options *opts,
+                               const zhfts_doc_options *dopts, progress *p, totals *t)
+{
+	zhfts_db *db = NULL;
+	size_t nshards, started = 0;
+	int status = EXIT_TROUBLE;
+
+	/* Open it for writing once, so that shards never written become zhfts
+	 * databases, then read it to place the files. */
+	if (cli_open_db(a, ZHFTS_OPEN_CREATE | (a->termlist ? ZHFTS_OPEN_TERMLIST : 0), opts, &db) != 0)
+		return EXIT_TROUBLE;
+	zhfts_db_close(db);
+	if (cli_open_db(a, ZHFTS_OPEN_READONLY, opts, &db) != 0)
+		return EXIT_TROUBLE;
+	nshards = zhfts_db_shard_count(db);
+	size_t *owner = calloc(files->n ? files->n : 1, sizeof *owner);
+	char **paths = calloc(nshards, sizeof *paths);
+	zhfts_options *each = calloc(nshards, sizeof *each);
+	bool ok = owner && paths && each;
+
+	if (!ok)
+		cli_error("index: out of memory");
+	for (size_t i = 0; ok && i < files->n; i++) {
+		const char *id = a->id ? a->id : files->items[i].path;
+
+		if (zhfts_db_shard_of(db, id, &owner[i]) != ZHFTS_OK) {
+			cli_error("%s: %s", a->db, zhfts_db_errmsg(db));
+			ok = false;
+		}
+	}
+	zhfts_db_close(db);
+	for (size_t k = 0; ok && k < nshards; k++) {
+		paths[k] = (char *)a->db;
+		each[k] = *opts;
+		each[k].version = ZHFTS_OPTIONS_VERSION;
+		each[k].remote_timeout_ms = a->timeout_ms;
+		each[k].write_shard = (unsigned)k + 1;
+	}
+	if (ok && !run_workers(a, files, owner, nshards, paths, each, a->termlist ? ZHFTS_OPEN_TERMLIST : 0, dopts,
+	                       p, t, &started))
+		cli_error("index: a worker failed: the other shards keep what they indexed");
+	else if (ok)
+		status = 0;
+	free(owner);
+	free(paths);
+	free(each);
+	return status;
 }
 
 /* ---- the command ---------------------------------------------------------- */
@@ -710,11 +787,12 @@ int cmd_index(int argc, char **argv)
 	struct sigaction sa, old_int, old_term;
 	struct stat st;
 	size_t jobs;
-	bool fresh;
+	bool fresh, stub;
 	int collect_errors = 0, rc;
 
 	if (cli_parse(argc, argv, OPT_DB | OPT_ID | OPT_ENCODING | OPT_LINES | OPT_QUIET |
-	                                  OPT_NO_TRADITIONAL | OPT_JOBS | OPT_FIELD | OPT_LENIENT | OPT_TERMLIST,
+	                                  OPT_NO_TRADITIONAL | OPT_JOBS | OPT_FIELD | OPT_LENIENT | OPT_TERMLIST |
+	                                  OPT_TIMEOUT,
 	              &a) != 0)
 		return EXIT_TROUBLE;
 	if (a.help) {
@@ -750,7 +828,12 @@ int cmd_index(int argc, char **argv)
 	 * A new one is built in shards, one per core unless --jobs says (one
 	 * with one job), and compacted into place. */
 	fresh = stat(a.db, &st) != 0 && errno == ENOENT;
-	if (a.jobs == 0) {
+	stub = !fresh && S_ISREG(st.st_mode);
+	if (stub) {
+		/* A stub of shards: one writer, or one per shard with --jobs. */
+		if (a.jobs == 0)
+			a.jobs = 1;
+	} else if (a.jobs == 0) {
 		long cores = sysconf(_SC_NPROCESSORS_ONLN);
 		a.jobs = fresh && cores > 1 ? (size_t)cores : 1;
 	} else if (a.jobs > 1 && !fresh) {
@@ -770,7 +853,9 @@ int cmd_index(int argc, char **argv)
 	p.files = files.n;
 	p.bytes = files.bytes;
 	progress_draw(&p, true);
-	if (jobs > 1)
+	if (stub && jobs > 1)
+		rc = index_stub_parallel(&a, &files, &opts, &dopts, &p, &t);
+	else if (jobs > 1)
 		rc = index_parallel(&a, &files, &opts, &dopts, jobs, &p, &t);
 	else if (fresh && files.n)
 		rc = index_fresh(&a, &files, &opts, &dopts, &p, &t);

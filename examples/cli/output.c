@@ -29,11 +29,17 @@ int cli_open_db(const cli_args *a, unsigned int flags, const zhfts_options *opts
                 zhfts_db **out)
 {
 	char *msg = NULL;
-	int rc = zhfts_db_open(out, a->db, flags, opts, &msg);
+	zhfts_options o = ZHFTS_OPTIONS_INIT;
+	int rc;
 
+	if (opts)
+		o = *opts;
+	o.version = ZHFTS_OPTIONS_VERSION;
+	o.remote_timeout_ms = a->timeout_ms;
+	rc = zhfts_db_open(out, a->db, flags, &o, &msg);
 	if (rc == ZHFTS_OK)
 		return 0;
-	if (rc == ZHFTS_ENOTFOUND)
+	if (rc == ZHFTS_ENOTFOUND && msg && strstr(msg, "no database here") && strncmp(msg, a->db, strlen(a->db)) == 0)
 		cli_error("%s: no database here (create one with 'zhfts index --db %s FILE')",
 		          a->db, a->db);
 	else if (msg && strncmp(msg, a->db, strlen(a->db)) == 0)

@@ -8,7 +8,7 @@
 #include "cli.h"
 
 static const char usage[] =
-	"usage: zhfts search [--db DIR] [--limit N] [--offset K] [--all]\n"
+	"usage: zhfts search [--db DIR|STUB] [--timeout SECONDS] [--limit N] [--offset K] [--all]\n"
 	"                    [--sort relevance|doc|FIELD|-FIELD] [--facet NAME]...\n"
 	"                    [--format text|json] [--color never|always|auto]\n"
 	"                    [--no-traditional] QUERY...\n"
@@ -22,7 +22,9 @@ static const char usage[] =
 	"  year:2019..2020      a field in a range (date:2020-01-01.. , year:..2019)\n"
 	"  doc:2020.txt, doc:reports/*   the document id, or its start\n"
 	"\n"
-	"  --db DIR          the database (default: $ZHFTS_DB, else ./zhfts.db)\n"
+	"  --db DIR          the database, or a stub file of shards (default: $ZHFTS_DB,\n"
+	"                    else ./zhfts.db)\n"
+	"  --timeout SECONDS how long a remote shard may take to answer (default 10)\n"
 	"  --limit N         hits to show (default 10)\n"
 	"  --offset K        skip the first K hits\n"
 	"  --all             show every hit\n"
@@ -172,7 +174,7 @@ int cmd_search(int argc, char **argv)
 	int rc;
 
 	if (cli_parse(argc, argv, OPT_DB | OPT_LIMIT | OPT_OFFSET | OPT_ALL | OPT_FORMAT | OPT_COLOR |
-	                                  OPT_NO_TRADITIONAL | OPT_SORT | OPT_FACET, &a) != 0)
+	                                  OPT_NO_TRADITIONAL | OPT_SORT | OPT_FACET | OPT_TIMEOUT, &a) != 0)
 		return EXIT_TROUBLE;
 	if (a.help) {
 		fputs(usage, stdout);

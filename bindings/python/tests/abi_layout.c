@@ -24,6 +24,8 @@ int main(void)
 	FIELD(zhfts_options, paragraph_mode);
 	FIELD(zhfts_options, lock_timeout_ms);
 	FIELD(zhfts_options, auto_commit_bytes);
+	FIELD(zhfts_options, remote_timeout_ms);
+	FIELD(zhfts_options, write_shard);
 
 	STRUCT(zhfts_token);
 	FIELD(zhfts_token, text);
@@ -131,6 +133,8 @@ int main(void)
 	INIT(zhfts_options, ZHFTS_OPTIONS_INIT, paragraph_mode);
 	INIT(zhfts_options, ZHFTS_OPTIONS_INIT, lock_timeout_ms);
 	INIT(zhfts_options, ZHFTS_OPTIONS_INIT, auto_commit_bytes);
+	INIT(zhfts_options, ZHFTS_OPTIONS_INIT, remote_timeout_ms);
+	INIT(zhfts_options, ZHFTS_OPTIONS_INIT, write_shard);
 	INIT(zhfts_doc_options, ZHFTS_DOC_OPTIONS_INIT, version);
 	INIT_PTR(zhfts_doc_options, ZHFTS_DOC_OPTIONS_INIT, encoding);
 	INIT(zhfts_doc_options, ZHFTS_DOC_OPTIONS_INIT, flags);

@@ -52,6 +52,7 @@ class Ledger:
         'zhfts_results_snippet': ('string', 3, None),
         'zhfts_db_merge': ('string', None, 3),
         'zhfts_db_compact': ('string', None, 1),
+        'zhfts_db_split': ('string', None, 4),
     }
     FREE = {
         'zhfts_db_close': 'db',

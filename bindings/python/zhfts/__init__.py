@@ -25,25 +25,25 @@ source checkout, else by the system loader (libzhfts.so.1).
 import os
 
 from . import _capi
-from .database import Database, Facet, Hit, Hits, IndexInfo, Query, Stats, compact, merge
+from .database import Database, Facet, Hit, Hits, IndexInfo, Query, Stats, compact, merge, split
 from .errors import (CorruptError, EncodingError, Error, InvalidArgumentError, LimitError,
                      LockedError, NotFoundError, OutOfMemoryError, QueryError, ReadOnlyError,
                      SettingsError, StorageError, VersionError)
 from .tokenizer import Token, Tokenizer, tokenize
 
 __all__ = [
-    'Database', 'Query', 'Hit', 'Hits', 'Facet', 'IndexInfo', 'Stats', 'compact', 'merge',
+    'Database', 'Query', 'Hit', 'Hits', 'Facet', 'IndexInfo', 'Stats', 'compact', 'merge', 'split',
     'Token', 'Tokenizer', 'tokenize', 'version', 'library_path',
     'Error', 'OutOfMemoryError', 'InvalidArgumentError', 'EncodingError', 'QueryError',
     'LockedError', 'NotFoundError', 'StorageError', 'CorruptError', 'SettingsError',
     'ReadOnlyError', 'LimitError', 'VersionError',
 ]
 
-__version__ = '0.2.0'
+__version__ = '0.3.0'
 
 
 def version():
-    """The version of the loaded libzhfts, e.g. '0.2.0' (its ABI is the
+    """The version of the loaded libzhfts, e.g. '0.3.0' (its ABI is the
     soname, libzhfts.so.1)."""
     return _capi.lib.zhfts_version().decode('ascii', 'replace')
 

@@ -14,7 +14,7 @@ import json
 import os
 
 # The soname of the ABI this package was written for (meson.build: soversion).
-# The library's version string (zhfts_version(), "0.2.0") is the release, not
+# The library's version string (zhfts_version(), "0.3.0") is the release, not
 # the ABI: what is checked on loading is the soname and the symbols.
 ABI_MAJOR = 1
 SONAME = 'libzhfts.so.%d' % ABI_MAJOR
@@ -78,8 +78,10 @@ class Options(ctypes.Structure):
         ('paragraph_mode', ctypes.c_int),
         ('lock_timeout_ms', ctypes.c_uint),
         ('auto_commit_bytes', ctypes.c_size_t),
+        ('remote_timeout_ms', ctypes.c_uint),
+        ('write_shard', ctypes.c_uint),
     ]
-    VERSION = 1
+    VERSION = 2
 
 
 class Token(ctypes.Structure):
@@ -281,6 +283,10 @@ PROTOTYPES = {
     'zhfts_db_stats': (_int, [_p, _uint, ctypes.POINTER(Stats)]),
     'zhfts_db_merge': (_int, [_str, _strp, _sz, _pp]),
     'zhfts_db_compact': (_int, [_str, _pp]),
+    'zhfts_db_split': (_int, [_str, _strp, _sz, _uint, _pp]),
+    'zhfts_db_shard_count': (_sz, [_p]),
+    'zhfts_db_shard_of': (_int, [_p, _str, _szp]),
+    'zhfts_db_shard_stats': (_int, [_p, _sz, _uint, ctypes.POINTER(Stats), _strp]),
     'zhfts_db_foreach_document': (_int, [_p, DOC_FN, _p]),
     'zhfts_query_new': (_int, [_pp, _p, _str, _sz]),
     'zhfts_query_free': (None, [_p]),

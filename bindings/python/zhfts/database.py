@@ -29,6 +29,16 @@ class Stats:
     dead: int = 0    # paragraphs deleted or replaced, still in the index until compact()
 
 
+def _timeout_ms(seconds):
+    if seconds is None:
+        return 0
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        raise TypeError('remote_timeout must be a number of seconds')
+    if not seconds > 0:
+        raise ValueError('remote_timeout must be > 0 seconds')
+    return int(min(max(seconds * 1000, 1), UINT_MAX))
+
+
 def _switch(value):
     return _capi.DEFAULT if value is None else (_capi.ON if value else _capi.OFF)
 
@@ -531,8 +541,12 @@ class Database:
     waits for the lock), normalize, traditional, lines (paragraph per line
     rather than per blank-line-separated block), auto_commit_bytes,
     termlist=True (a new database keeps Xapian's termlist table, which
-    xapian-tcpsrv needs to serve it; no effect on an existing one); options
-    left at None take the database's own settings.
+    xapian-tcpsrv needs to serve it; no effect on an existing one),
+    remote_timeout (seconds a remote shard may take to answer, default 10),
+    write_shard (a stub opened for writing: only shard N, from 1, is
+    written; one writer process per shard); options left at None take the
+    database's own settings.  path may be a stub file (Xapian's format)
+    listing shards: local directories and `remote HOST:PORT` servers.
 
     Use it as a context manager, or call close().  Closing commits; a
     with-block that raises rolls back to the last commit first.  Closing
@@ -543,7 +557,7 @@ class Database:
 
     def __init__(self, path, writable=False, *, create=True, overwrite=False, sync=True,
                  lock_timeout=0, normalize=None, traditional=None, lines=None,
-                 auto_commit_bytes=None, termlist=False):
+                 auto_commit_bytes=None, termlist=False, remote_timeout=None, write_shard=None):
         self._lib = _lib  # kept for __del__ during interpreter shutdown
         self._lock = threading.RLock()
         self._handle = None
@@ -573,7 +587,9 @@ class Database:
             paragraph_mode=(_capi.DEFAULT if lines is None else
                             _capi.PARAGRAPH_LINE if lines else _capi.PARAGRAPH_BLANK_LINE),
             lock_timeout_ms=int(min(lock_timeout * 1000, UINT_MAX)),
-            auto_commit_bytes=_count(auto_commit_bytes, 'auto_commit_bytes', 0))
+            auto_commit_bytes=_count(auto_commit_bytes, 'auto_commit_bytes', 0),
+            remote_timeout_ms=_timeout_ms(remote_timeout),
+            write_shard=min(_count(write_shard, 'write_shard', 0), UINT_MAX))
         handle, errmsg = ctypes.c_void_p(), ctypes.c_void_p()
         status = _lib.zhfts_db_open(ctypes.byref(handle), cpath, flags, ctypes.byref(opts),
                                     ctypes.byref(errmsg))
@@ -767,6 +783,28 @@ class Database:
         self._call(_lib.zhfts_db_stats, _capi.STATS_TERMS if terms else 0, ctypes.byref(out))
         return Stats(out.documents, out.paragraphs, out.terms, out.disk_bytes, out.dead)
 
+    def shards(self, terms=False):
+        """[(address, Stats), ...]: each shard of a database opened through a
+        stub file (one entry, the database itself, otherwise)."""
+        out = []
+        with self._lock:
+            self._need_handle()
+            n = _lib.zhfts_db_shard_count(self._handle)
+        for k in range(n):
+            st = _capi.Stats(version=_capi.Stats.VERSION)
+            addr = ctypes.c_char_p()
+            self._call(_lib.zhfts_db_shard_stats, k, _capi.STATS_TERMS if terms else 0, ctypes.byref(st),
+                       ctypes.byref(addr))
+            out.append((_text.decode(addr.value or b''),
+                        Stats(st.documents, st.paragraphs, st.terms, st.disk_bytes, st.dead)))
+        return out
+
+    def shard_of(self, doc_id):
+        """The shard (from 0) holding doc_id, or the one it would be added to."""
+        out = ctypes.c_size_t()
+        self._call(_lib.zhfts_db_shard_of, _text.cstring(doc_id, 'document id'), ctypes.byref(out))
+        return out.value
+
     def documents(self):
         """[(doc_id, paragraphs), ...] in id byte order."""
         found, failure = [], []
@@ -863,35 +901,47 @@ class Database:
                 _lib.zhfts_free(out)
 
 
+def _run(fn, args, failing):
+    """Calls a path function of the C API that reports through an errmsg
+    out argument (the last); raises with its message."""
+    errmsg = ctypes.c_void_p()
+    status = fn(*args, ctypes.byref(errmsg))
+    message = ''
+    if errmsg.value:
+        message = _string(errmsg.value)
+        _lib.zhfts_free(errmsg)
+    if status != _capi.OK:
+        raise errors.from_status(status, message or failing)
+
+
+def _paths(values):
+    if isinstance(values, (str, bytes)):
+        values = [values]
+    paths = [_text.path(v) for v in values]
+    return (ctypes.c_char_p * len(paths))(*paths) if paths else None, len(paths)
+
+
 def compact(path):
     """Compacts a database in place: rewrites it without its dead paragraphs
     (deleted or replaced) and the slack of updates.  Takes the writer's lock
     for the whole run; readers see the new one when they reopen."""
-    cpath = _text.path(path)
-    errmsg = ctypes.c_void_p()
-    status = _lib.zhfts_db_compact(cpath, ctypes.byref(errmsg))
-    message = ''
-    if errmsg.value:
-        message = _string(errmsg.value)
-        _lib.zhfts_free(errmsg)
-    if status != _capi.OK:
-        raise errors.from_status(status, message or 'cannot compact %s' % (path,))
+    _run(_lib.zhfts_db_compact, (_text.path(path),), 'cannot compact %s' % (path,))
+
+
+def split(path, dests, termlist=False):
+    """Splits a database into len(dests) new shard databases, each document
+    on the shard its id hashes to (where a stub listing them in this order
+    puts it).  termlist=True gives the shards the termlist table that
+    xapian-tcpsrv needs.  merge() puts them back together."""
+    array, n = _paths(dests)
+    _run(_lib.zhfts_db_split, (_text.path(path), array, n, _capi.OPEN_TERMLIST if termlist else 0),
+         'cannot split %s' % (path,))
 
 
 def merge(dest, sources):
     """Merges zhfts databases (directories with the same settings and no
-    document id in common) into a new, compacted database at `dest`, which
-    must not exist yet.  The sources are left as they are."""
-    cdest = _text.path(dest)
-    if isinstance(sources, (str, bytes)):
-        sources = [sources]
-    paths = [_text.path(s) for s in sources]
-    array = (ctypes.c_char_p * len(paths))(*paths) if paths else None
-    errmsg = ctypes.c_void_p()
-    status = _lib.zhfts_db_merge(cdest, array, len(paths), ctypes.byref(errmsg))
-    message = ''
-    if errmsg.value:
-        message = _string(errmsg.value)
-        _lib.zhfts_free(errmsg)
-    if status != _capi.OK:
-        raise errors.from_status(status, message or 'cannot merge into %s' % (dest,))
+    document id in common, or stub files listing local shards) into a new,
+    compacted database at `dest`, which must not exist yet.  The sources
+    are left as they are."""
+    array, n = _paths(sources)
+    _run(_lib.zhfts_db_merge, (_text.path(dest), array, n), 'cannot merge into %s' % (dest,))
