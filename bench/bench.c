@@ -4,6 +4,7 @@
  *
  *   zhfts-bench index ENGINE CORPUS DB [--copies N] [--jobs J]
  *   zhfts-bench search ENGINE CORPUS DB QUERIES [--copies N] [--qps-seconds S]
+ *   zhfts-bench update ENGINE CORPUS DB [--copies N]
  *   zhfts-bench tokenize CORPUS [--rounds R]
  *   zhfts-bench gen-corpus DIR [--paragraphs N]
  *
@@ -58,6 +59,7 @@ static void usage(void)
 {
 	fputs("usage: zhfts-bench index ENGINE CORPUS DB [--copies N] [--jobs J]\n"
 	      "       zhfts-bench search ENGINE CORPUS DB QUERIES [--copies N] [--qps-seconds S]\n"
+	      "       zhfts-bench update ENGINE CORPUS DB [--copies N]\n"
 	      "       zhfts-bench tokenize CORPUS [--rounds R]\n"
 	      "       zhfts-bench gen-corpus DIR [--paragraphs N]\n"
 	      "       zhfts-bench engines\n", stderr);
@@ -125,6 +127,45 @@ static int cmd_index(int argc, char **argv)
 	result(e->name, "index_size_x", m, (double)size / input);
 	printf("# %s: %.1f MB, %u paragraphs x %u in %.2f s (jobs %d); index %.1f MB; corpus in memory %.1f MB\n",
 	       e->name, input / 1e6, c.nparas, c.copies, dt, o.jobs, (double)size / 1e6, (double)base_rss / 1024.0);
+	bench_corpus_free(&c);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ update */
+
+static int cmd_update(int argc, char **argv)
+{
+	cli o;
+	parse(&o, argc, argv);
+	if (o.npos != 3)
+		usage();
+	const bench_engine *e = find_engine(o.pos[0]);
+	if (!e->update) {
+		printf("# %s: no update step in the bench\n", e->name);
+		return 0;
+	}
+	bench_corpus c;
+	bench_corpus_load(&c, o.pos[1], o.copies);
+	double input = (double)c.bytes * c.copies;
+	uint64_t before = bench_du(o.pos[2]);
+	bench_update u;
+	if (e->update(&c, o.pos[2], &u) != 0)
+		bench_die("%s: updating failed", e->name);
+	uint64_t after = bench_du(o.pos[2]);
+	result(e->name, "update_docs_s", NULL, (double)(u.reindexed + u.deleted) / u.update_seconds);
+	result(e->name, "update_seconds", NULL, u.update_seconds);
+	result(e->name, "update_size_x", NULL, (double)u.size_updated / input);
+	result(e->name, "change_docs_s", NULL, (double)u.changed / u.change_seconds);
+	result(e->name, "change_seconds", NULL, u.change_seconds);
+	result(e->name, "change_size_x", NULL, (double)u.size_changed / input);
+	if (u.compact_seconds >= 0) {
+		result(e->name, "compact_seconds", NULL, u.compact_seconds);
+		result(e->name, "compact_size_x", NULL, (double)after / input);
+	}
+	printf("# %s: %.1f MB; re-indexed %zu unchanged and deleted %zu in %.2f s: %.1f MB; re-indexed %zu changed "
+	       "in %.2f s: %.1f MB; compacted in %.2f s: %.1f MB\n",
+	       e->name, (double)before / 1e6, u.reindexed, u.deleted, u.update_seconds, (double)u.size_updated / 1e6,
+	       u.changed, u.change_seconds, (double)u.size_changed / 1e6, u.compact_seconds, (double)after / 1e6);
 	bench_corpus_free(&c);
 	return 0;
 }
@@ -344,6 +385,8 @@ int main(int argc, char **argv)
 		return cmd_index(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "search"))
 		return cmd_search(argc - 2, argv + 2);
+	if (!strcmp(argv[1], "update"))
+		return cmd_update(argc - 2, argv + 2);
 	if (!strcmp(argv[1], "engines")) {
 		for (size_t i = 0; i < sizeof engines / sizeof *engines; i++)
 			printf("%s\n", engines[i]->name);

@@ -17,11 +17,14 @@
 typedef struct shard_job {
 	const bench_corpus *c;
 	char path[4096];
-	pthread_mutex_t *lock;
-	size_t *next;   /* next (copy * nfiles + file) to index, shared */
+	size_t from, to; /* its documents: (copy * nfiles + file) in [from, to) */
 	int failed;
 } shard_job;
 
+/* A worker indexes a consecutive run of documents, in id order, so that the
+ * shards merged in worker order have their docids in document order (which
+ * makes ties in the ranking free: see lib/docorder.c), as `zhfts index`
+ * does. */
 static void *index_worker(void *arg)
 {
 	shard_job *j = arg;
@@ -41,13 +44,7 @@ static void *index_worker(void *arg)
 		j->failed = 1;
 		return NULL;
 	}
-	size_t total = (size_t)c->copies * c->nfiles;
-	for (;;) {
-		pthread_mutex_lock(j->lock);
-		size_t k = (*j->next)++;
-		pthread_mutex_unlock(j->lock);
-		if (k >= total)
-			break;
+	for (size_t k = j->from; k < j->to; k++) {
 		size_t file = k % c->nfiles;
 		char id[4200];
 		bench_doc_id(c, (unsigned)(k / c->nfiles), file, id, sizeof id);
@@ -74,14 +71,17 @@ static int zhfts_build(const bench_corpus *c, const char *path, int jobs)
 		return -1;
 	if (jobs < 1)
 		jobs = 1;
-	pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-	size_t next = 0;
 	shard_job *j = calloc((size_t)jobs, sizeof *j);
 	pthread_t *t = calloc((size_t)jobs, sizeof *t);
+	/* consecutive runs of about as many bytes each */
+	size_t total = (size_t)c->copies * c->nfiles, k = 0;
+	double bytes = (double)c->bytes * c->copies, done = 0;
 	for (int i = 0; i < jobs; i++) {
 		j[i].c = c;
-		j[i].lock = &lock;
-		j[i].next = &next;
+		j[i].from = k;
+		while (k < total && (i == jobs - 1 || done < bytes * (i + 1) / jobs))
+			done += (double)c->files[k++ % c->nfiles].len;
+		j[i].to = k;
 		snprintf(j[i].path, sizeof j[i].path, "%s.shard-%d", path, i);
 		pthread_create(&t[i], NULL, index_worker, &j[i]);
 	}
@@ -139,6 +139,10 @@ static int zhfts_search(void *vh, const bench_query *q, size_t limit, bench_hits
 	char *qs = bench_query_string(q);
 	zhfts_search_options opts = ZHFTS_SEARCH_OPTIONS_INIT;
 	opts.limit = limit ? limit : SIZE_MAX;
+	/* every hit: what an application that lists them (or counts) needs, no
+	 * snippet for each; the top ten as a search page shows them */
+	if (!limit)
+		opts.flags |= ZHFTS_SEARCH_NO_SNIPPETS;
 	zhfts_results *res = NULL;
 	int rc = zhfts_db_search(h->db, qs, strlen(qs), &opts, &res);
 	if (rc != ZHFTS_OK) {
@@ -165,4 +169,75 @@ static void zhfts_close(void *vh)
 	}
 }
 
-const bench_engine bench_engine_zhfts = {"zhfts", zhfts_build, zhfts_open, zhfts_search, zhfts_close};
+/* Through the same calls a user makes: add_document replaces a document
+ * atomically (or writes nothing when it is stored already, unchanged),
+ * delete_document removes one, closing commits (with fsync); then
+ * zhfts_db_compact() rewrites the database without the dead paragraphs. */
+static int update_pass(const bench_corpus *c, const char *path, int pass, bench_update *out)
+{
+	zhfts_db *db;
+	char *err = NULL;
+	int rc = zhfts_db_open(&db, path, ZHFTS_OPEN_WRITE, NULL, &err);
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: %s: %s\n", path, err ? err : zhfts_strerror(rc));
+		zhfts_free(err);
+		return -1;
+	}
+	static const char added[] = "\n\n修订说明：本文件在这次更新中补充了一段。\n";
+	size_t total = (size_t)c->copies * c->nfiles;
+	char *buf = NULL;
+	for (size_t k = 0; rc == ZHFTS_OK && k < total; k++) {
+		size_t file = k % c->nfiles;
+		const bench_file *f = &c->files[file];
+		char id[4200];
+		bench_doc_id(c, (unsigned)(k / c->nfiles), file, id, sizeof id);
+		if (pass == 0 && k % 10 == 0) {
+			rc = zhfts_db_add_document(db, id, f->data, f->len, NULL, NULL);
+			out->reindexed++;
+		} else if (pass == 0 && k % 20 == 5) {
+			rc = zhfts_db_delete_document(db, id);
+			out->deleted++;
+		} else if (pass == 1 && k % 10 == 1) {
+			char *more = realloc(buf, f->len + sizeof added);
+			if (!more)
+				break;
+			buf = more;
+			memcpy(buf, f->data, f->len);
+			memcpy(buf + f->len, added, sizeof added - 1);
+			rc = zhfts_db_add_document(db, id, buf, f->len + sizeof added - 1, NULL, NULL);
+			out->changed++;
+		}
+		if (rc != ZHFTS_OK)
+			fprintf(stderr, "zhfts: update %s: %s\n", id, zhfts_db_errmsg(db));
+	}
+	free(buf);
+	int rc2 = zhfts_db_close(db);
+	return rc == ZHFTS_OK && rc2 == ZHFTS_OK ? 0 : -1;
+}
+
+static int zhfts_update(const bench_corpus *c, const char *path, bench_update *out)
+{
+	memset(out, 0, sizeof *out);
+	double t0 = bench_now();
+	if (update_pass(c, path, 0, out) != 0)
+		return -1;
+	out->update_seconds = bench_now() - t0;
+	out->size_updated = bench_du(path);
+	t0 = bench_now();
+	if (update_pass(c, path, 1, out) != 0)
+		return -1;
+	out->change_seconds = bench_now() - t0;
+	out->size_changed = bench_du(path);
+	char *err = NULL;
+	t0 = bench_now();
+	int rc = zhfts_db_compact(path, &err);
+	out->compact_seconds = bench_now() - t0;
+	if (rc != ZHFTS_OK) {
+		fprintf(stderr, "zhfts: compacting %s: %s\n", path, err ? err : zhfts_strerror(rc));
+		zhfts_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+const bench_engine bench_engine_zhfts = {"zhfts", zhfts_build, zhfts_open, zhfts_search, zhfts_close, zhfts_update};

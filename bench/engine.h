@@ -12,6 +12,8 @@
 extern "C" {
 #endif
 
+struct bench_update;
+
 typedef struct bench_engine {
 	const char *name;
 	/* Builds a fresh index at path (jobs: writers to use; an engine may ignore it).
@@ -22,7 +24,22 @@ typedef struct bench_engine {
 	/* Runs q; pushes up to limit hits (0: all) in rank order. Non-zero: the query failed. */
 	int (*search)(void *h, const bench_query *q, size_t limit, bench_hits *out);
 	void (*close)(void *h);
+	/* Optional (NULL): updates the index at path as a user keeping a collection
+	 * current would: re-indexes every 10th document unchanged and deletes
+	 * every 20th (offset 5); then re-indexes every 10th (offset 1) with a
+	 * paragraph added; then compacts it if the engine has a step for that.
+	 * Seconds and sizes go to *out.  Non-zero after printing why. */
+	int (*update)(const bench_corpus *c, const char *path, struct bench_update *out);
 } bench_engine;
+
+typedef struct bench_update {
+	size_t reindexed, deleted, changed;
+	double update_seconds;  /* re-indexing unchanged, and deleting */
+	uint64_t size_updated;  /* bytes after that */
+	double change_seconds;  /* re-indexing changed documents */
+	uint64_t size_changed;  /* bytes after that, before compaction */
+	double compact_seconds; /* < 0: no compaction step */
+} bench_update;
 
 extern const bench_engine bench_engine_zhfts;
 extern const bench_engine bench_engine_fts5;

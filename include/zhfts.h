@@ -299,7 +299,7 @@ typedef struct zhfts_doc_options {
 } zhfts_doc_options;
 #define ZHFTS_DOC_OPTIONS_INIT {ZHFTS_DOC_OPTIONS_VERSION, NULL, 0, NULL, 0}
 
-#define ZHFTS_DOC_INFO_VERSION 1
+#define ZHFTS_DOC_INFO_VERSION 2
 /** What zhfts_db_add_document() did (filled in only on success). */
 typedef struct zhfts_doc_info {
 	unsigned int version;  /**< ZHFTS_DOC_INFO_VERSION */
@@ -308,8 +308,12 @@ typedef struct zhfts_doc_info {
 	const char *encoding;  /**< the charset used ("UTF-8", "GB18030", ...); valid until
 	                            the next call on the handle */
 	unsigned int committed; /**< 1 if this call committed (auto_commit_bytes reached) */
+	/* version 2 */
+	unsigned int unchanged; /**< 1 if the document was stored already exactly so (the same
+	                             paragraphs, offsets, sections and fields): nothing was
+	                             written, and `paragraphs` counts the stored ones */
 } zhfts_doc_info;
-#define ZHFTS_DOC_INFO_INIT {ZHFTS_DOC_INFO_VERSION, 0, 0, NULL, 0}
+#define ZHFTS_DOC_INFO_INIT {ZHFTS_DOC_INFO_VERSION, 0, 0, NULL, 0, 0}
 
 /**
  * Adds a document, or replaces every paragraph of an earlier document with

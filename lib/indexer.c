@@ -229,6 +229,64 @@ static void built_free(built *b)
 	free(b->docs);
 }
 
+/* A paragraph's record, but for its fields. */
+static void para_record(const zdecoded *d, const zpara *p, zrecord *r)
+{
+	uint64_t off = zhfts__decoded_orig(d, p->start);
+	memset(r, 0, sizeof *r);
+	r->para = p->number;
+	r->offset = off;
+	r->length = zhfts__decoded_orig(d, p->end) - off;
+	r->section = p->section;
+	r->section_len = strlen(p->section);
+	r->text = d->text + p->start;
+	r->text_len = p->end - p->start;
+}
+
+/* Is the document stored already as it would be written now: the same
+ * paragraphs, offsets, sections and fields?  Re-indexing it then changes
+ * nothing, and writes nothing (a collection kept current by indexing its
+ * directory again costs a read per unchanged file, and no space). */
+static int same_as_stored(zhfts_db *db, const char *id, const zdecoded *d, int mode, const zdocfields *df,
+                          bool *same, uint32_t *paragraphs)
+{
+	*same = false;
+	uint32_t *old = NULL;
+	size_t nold = 0;
+	int rc = zhfts__doc_paragraphs(db, id, &old, &nold);
+	if (rc || !nold) {
+		free(old);
+		return rc;
+	}
+	zparas ps;
+	rc = zhfts__split_paragraphs(&ps, d->text, d->len, mode);
+	if (rc) {
+		free(old);
+		return zerr_set(&db->err, rc, "%s: out of memory splitting paragraphs", id);
+	}
+	rc = zhfts__assign_sections(&ps, d->text);
+	zx_fetched *f = rc == ZHFTS_OK && ps.n == nold ? calloc(nold, sizeof *f) : NULL;
+	if (f && (rc = zx_fetch(db->x, old, nold, true, NULL, 0, f, &db->err)) == ZHFTS_OK) {
+		zbuf rec = {0};
+		bool eq = true;
+		for (size_t i = 0; eq && rc == ZHFTS_OK && i < nold; i++) {
+			zrecord r;
+			para_record(d, &ps.items[i], &r);
+			rec.len = 0;
+			rc = zhfts__record_encode(&rec, &r, df->f, df->n);
+			eq = !f[i].missing && f[i].data_len == rec.len && !memcmp(f[i].data, rec.data, rec.len);
+		}
+		zbuf_free(&rec);
+		zx_fetched_free(f, nold);
+		*same = eq && rc == ZHFTS_OK;
+		*paragraphs = (uint32_t)nold;
+	}
+	free(f);
+	zhfts__paras_free(&ps);
+	free(old);
+	return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "%s: out of memory", id) : rc;
+}
+
 /* Turns a decoded document into Xapian documents, touching no database. */
 static int build_document(zhfts_db *db, const zdecoded *d, int mode, zdocctx *c, built *out)
 {
@@ -239,15 +297,8 @@ static int build_document(zhfts_db *db, const zdecoded *d, int mode, zdocctx *c,
 	rc = zhfts__assign_sections(&ps, d->text);
 	for (size_t i = 0; rc == ZHFTS_OK && i < ps.n; i++) {
 		const zpara *p = &ps.items[i];
-		uint64_t off = zhfts__decoded_orig(d, p->start);
-		zrecord r = {0};
-		r.para = p->number;
-		r.offset = off;
-		r.length = zhfts__decoded_orig(d, p->end) - off;
-		r.section = p->section;
-		r.section_len = strlen(p->section);
-		r.text = d->text + p->start;
-		r.text_len = p->end - p->start;
+		zrecord r;
+		para_record(d, p, &r);
 		void *v = out->docs;
 		rc = zvec_grow(&v, &out->cap, out->n + 1, sizeof(zx_doc *));
 		out->docs = v;
@@ -295,14 +346,59 @@ static int part_for(zhfts_db *db, const char *id, const uint32_t *old, size_t no
 	return ZHFTS_EINVAL;
 }
 
+/* A read of a shard this handle does not write failed: nothing was written,
+ * so what is pending on the shard it writes stays pending. */
+static int unknown(zhfts_db *db, int rc, const char *id, size_t k)
+{
+	char why[sizeof db->err.msg];
+	snprintf(why, sizeof why, "%s", db->err.msg);
+	zerr_set(&db->err, rc, "%s: cannot tell whether shard %zu (%s) holds the document: %.300s; nothing was written", id,
+	         k + 1, db->parts[k].name, why);
+	return zhfts__db_fail(db, rc, id, NULL);
+}
+
+/* The paragraphs of a document about to be replaced or deleted.  A handle
+ * that writes one shard of a stub (write_shard) reads that shard first and
+ * the others only when the document is not on it and could be (new, or
+ * placed before shards were added), so that a shard that is down stops no
+ * writer but its own.  *soft: the failure was reading another shard. */
+static int find_document(zhfts_db *db, const char *id, bool adding, uint32_t **old, size_t *nold, bool *soft)
+{
+	*soft = false;
+	unsigned w = db->settings.write_shard;
+	if (!db->stub || db->nparts == 1 || !w)
+		return zhfts__doc_paragraphs(db, id, old, nold);
+	int rc = zhfts__doc_paragraphs_part(db, w - 1, id, old, nold);
+	if (rc || *nold)
+		return rc;
+	/* Not on the shard written: a new document goes where its id hashes to,
+	 * and one that hashes elsewhere is refused (part_for) without a read. */
+	if (adding && zhfts__part_for_new(db, id) != w - 1)
+		return ZHFTS_OK;
+	for (size_t k = 0; k < db->nparts; k++) {
+		if (k == w - 1)
+			continue;
+		free(*old);
+		rc = zhfts__doc_paragraphs_part(db, k, id, old, nold);
+		if (rc) {
+			*soft = true;
+			return unknown(db, rc, id, k);
+		}
+		if (*nold)
+			return ZHFTS_OK;
+	}
+	return ZHFTS_OK;
+}
+
 static int apply(zhfts_db *db, const char *id, const built *b, const docfields *df, uint32_t *replaced)
 {
 	uint32_t *old = NULL;
 	size_t nold = 0, k = 0;
-	int rc = zhfts__doc_paragraphs(db, id, &old, &nold);
+	bool soft;
+	int rc = find_document(db, id, true, &old, &nold, &soft);
 	if (rc) {
 		free(old);
-		return lost(db, rc, id, "looking the document up failed");
+		return soft ? rc : lost(db, rc, id, "looking the document up failed");
 	}
 	if (part_for(db, id, old, nold, &k)) {
 		free(old);
@@ -351,7 +447,7 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	if (!db)
 		return ZHFTS_EINVAL;
 	zhfts__db_begin(db);
-	if (info && info->version != ZHFTS_DOC_INFO_VERSION) {
+	if (info && (info->version < 1 || info->version > ZHFTS_DOC_INFO_VERSION)) {
 		zerr_set_at(&db->err, ZHFTS_EINVAL, ZHFTS_WHERE_OPTION, -1,
 		            "zhfts_doc_info.version is not ZHFTS_DOC_INFO_VERSION");
 		return zhfts__db_fail(db, ZHFTS_EINVAL, NULL, "info");
@@ -399,7 +495,13 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	rc = rc ? rc : zhfts__term_docid(&idterm, id, db->id_hash_bits);
 	int mode = opts && (opts->flags & ZHFTS_DOC_LINES) ? ZHFTS_PARAGRAPH_LINE : db->settings.paragraph_mode;
 	zdocctx c = {.id = id, .idterm = &idterm, .df = df};
-	if (rc == ZHFTS_OK && (rc = build_document(db, &d, mode, &c, &b)) != ZHFTS_OK)
+	bool same = false;
+	uint32_t stored = 0;
+	if (rc == ZHFTS_OK && (rc = same_as_stored(db, id, &d, mode, df, &same, &stored)) != ZHFTS_OK)
+		rc = zhfts__db_fail(db, rc, id, NULL); /* nothing was written */
+	else if (same)
+		; /* nothing to write */
+	else if (rc == ZHFTS_OK && (rc = build_document(db, &d, mode, &c, &b)) != ZHFTS_OK)
 		rc = zhfts__db_fail(db, rc, id, NULL); /* nothing was written */
 	else if (rc == ZHFTS_OK)
 		rc = apply(db, id, &b, df, &replaced);
@@ -414,6 +516,17 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 	zhfts__decoded_free(&d);
 	if (rc)
 		return rc;
+	if (same) {
+		if (info) {
+			info->paragraphs = stored;
+			info->replaced = 0;
+			info->encoding = db->encoding;
+			info->committed = 0;
+			if (info->version >= 2)
+				info->unchanged = 1;
+		}
+		return ZHFTS_OK;
+	}
 	db->pending_docs++;
 	db->pending_bytes += len;
 	bool committed = false;
@@ -433,6 +546,8 @@ int zhfts_db_add_document(zhfts_db *db, const char *id, const char *data, size_t
 		info->replaced = replaced;
 		info->encoding = db->encoding;
 		info->committed = committed;
+		if (info->version >= 2)
+			info->unchanged = 0;
 	}
 	return ZHFTS_OK;
 }
@@ -448,7 +563,12 @@ int zhfts_db_delete_document(zhfts_db *db, const char *id)
 		return zhfts__db_fail(db, rc, NULL, NULL);
 	uint32_t *docids = NULL;
 	size_t n = 0, k = 0;
-	rc = zhfts__doc_paragraphs(db, id, &docids, &n);
+	bool soft;
+	rc = find_document(db, id, false, &docids, &n, &soft);
+	if (soft) {
+		free(docids);
+		return rc;
+	}
 	if (rc == ZHFTS_OK && n == 0) {
 		free(docids);
 		zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no such document", id);

@@ -77,6 +77,34 @@ static void test_add_replace_delete(void)
 	CU_ASSERT_EQUAL(count_hits(db, "新的"), 1);
 	TU_OK(db, zhfts_db_stats(db, 0, &st));
 	CU_ASSERT(st.documents == 2 && st.paragraphs == 3);
+	/* The same document again: stored already, nothing written.  Another
+	 * field, or another line, and it is replaced. */
+	uint64_t dead = st.dead;
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), NULL, &info));
+	CU_ASSERT(info.unchanged == 1 && info.paragraphs == 1 && info.replaced == 0);
+	TU_OK(db, zhfts_db_stats(db, 0, &st));
+	CU_ASSERT(st.paragraphs == 3 && st.dead == dead);
+	zhfts_field year = {"year", "2021"};
+	zhfts_doc_options with_year = ZHFTS_DOC_OPTIONS_INIT;
+	with_year.fields = &year;
+	with_year.nfields = 1;
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), &with_year, &info));
+	CU_ASSERT(info.unchanged == 0 && info.replaced == 1);
+	CU_ASSERT_EQUAL(count_hits(db, "year:2021"), 1);
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容\n\n再一段", strlen("新的内容\n\n再一段"), &with_year,
+	                                &info));
+	CU_ASSERT(info.unchanged == 0 && info.replaced == 1 && info.paragraphs == 2);
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), NULL, &info));
+	CU_ASSERT(info.unchanged == 0 && info.replaced == 2 && info.paragraphs == 1);
+	/* A caller of version 1 gets what version 1 has. */
+	struct {
+		zhfts_doc_info v1;
+		unsigned guard;
+	} old = {{1, 0, 0, NULL, 0, 0xdeadbeef}, 0xdeadbeef};
+	TU_OK(db, zhfts_db_add_document(db, "a.txt", "新的内容", strlen("新的内容"), NULL, (zhfts_doc_info *)&old.v1));
+	CU_ASSERT(old.v1.paragraphs == 1 && old.v1.unchanged == 0xdeadbeef);
+	TU_OK(db, zhfts_db_stats(db, 0, &st));
+	CU_ASSERT(st.documents == 2 && st.paragraphs == 3);
 	/* Delete. */
 	CU_ASSERT_EQUAL(zhfts_db_delete_document(db, "nope.txt"), ZHFTS_ENOTFOUND);
 	CU_ASSERT(strstr(zhfts_db_errmsg(db), "nope.txt") != NULL);

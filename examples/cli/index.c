@@ -273,7 +273,7 @@ static void on_signal(int sig)
 /* ---- indexing files --------------------------------------------------------- */
 
 typedef struct totals {
-	size_t documents, failed;
+	size_t documents, failed, unchanged;
 	uint64_t paragraphs, replaced, bytes;
 	bool fatal;
 } totals;
@@ -298,6 +298,7 @@ static void index_one(zhfts_db *db, const char *path, const char *id,
 		t->documents++;
 		t->paragraphs += info.paragraphs;
 		t->replaced += info.replaced;
+		t->unchanged += info.unchanged;
 		t->bytes += len;
 		return;
 	}
@@ -484,6 +485,7 @@ static bool drain(worker_pipe *w, totals *t, progress *p)
 		t->failed += w->r.t.failed;
 		t->paragraphs += w->r.t.paragraphs;
 		t->replaced += w->r.t.replaced;
+		t->unchanged += w->r.t.unchanged;
 		t->bytes += w->r.t.bytes;
 		t->fatal = t->fatal || w->r.t.fatal;
 		p->files_done++;
@@ -875,6 +877,8 @@ int cmd_index(int argc, char **argv)
 		       now() - p.start);
 		if (t.replaced)
 			printf(" (replaced %" PRIu64 " old paragraphs)", t.replaced);
+		if (t.unchanged)
+			printf("; %zu unchanged, not rewritten", t.unchanged);
 		if (t.failed + (size_t)collect_errors)
 			printf("; %zu failed", t.failed + (size_t)collect_errors);
 		putchar('\n');

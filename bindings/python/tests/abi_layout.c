@@ -62,6 +62,7 @@ int main(void)
 	FIELD(zhfts_doc_info, replaced);
 	FIELD(zhfts_doc_info, encoding);
 	FIELD(zhfts_doc_info, committed);
+	FIELD(zhfts_doc_info, unchanged);
 
 	STRUCT(zhfts_stats);
 	FIELD(zhfts_stats, version);
@@ -145,6 +146,7 @@ int main(void)
 	INIT(zhfts_doc_info, ZHFTS_DOC_INFO_INIT, replaced);
 	INIT_PTR(zhfts_doc_info, ZHFTS_DOC_INFO_INIT, encoding);
 	INIT(zhfts_doc_info, ZHFTS_DOC_INFO_INIT, committed);
+	INIT(zhfts_doc_info, ZHFTS_DOC_INFO_INIT, unchanged);
 	INIT(zhfts_stats, ZHFTS_STATS_INIT, version);
 	INIT(zhfts_stats, ZHFTS_STATS_INIT, documents);
 	INIT(zhfts_stats, ZHFTS_STATS_INIT, paragraphs);

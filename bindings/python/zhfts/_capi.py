@@ -135,8 +135,9 @@ class DocInfo(ctypes.Structure):
         ('replaced', ctypes.c_uint32),
         ('encoding', ctypes.c_void_p),  # valid until the next call on the handle
         ('committed', ctypes.c_uint),
+        ('unchanged', ctypes.c_uint),
     ]
-    VERSION = 1
+    VERSION = 2
 
 
 class Stats(ctypes.Structure):

@@ -18,6 +18,7 @@ class IndexInfo:
     replaced: int            # paragraphs of an earlier version that were removed
     encoding: str            # the charset that was used
     committed: bool = False  # this call committed (auto_commit_bytes was reached)
+    unchanged: bool = False  # stored already exactly so: nothing was written
 
 
 @dataclass(frozen=True)
@@ -719,7 +720,7 @@ class Database:
             self._call(_lib.zhfts_db_add_document, cid, data, len(data), ctypes.byref(opts),
                        ctypes.byref(info))
             used = _string(info.encoding)  # valid until the next call
-        return IndexInfo(info.paragraphs, info.replaced, used, bool(info.committed))
+        return IndexInfo(info.paragraphs, info.replaced, used, bool(info.committed), bool(info.unchanged))
 
     @staticmethod
     def _fields(fields):
