@@ -228,6 +228,17 @@ void bench_corpus_free(bench_corpus *c)
 	memset(c, 0, sizeof *c);
 }
 
+void bench_doc_fields(const bench_corpus *c, size_t file, unsigned *year, const char **district)
+{
+	static const char *const names[BENCH_DISTRICTS] = {"海淀区", "朝阳区", "西城区", "东城区",
+	                                                   "丰台区", "通州区", "昌平区", "顺义区"};
+	uint64_t h = 1469598103934665603ull;
+	for (const char *p = c->files[file].path; *p; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ull;
+	*year = BENCH_YEAR_FIRST + (unsigned)(h % BENCH_YEARS);
+	*district = names[(h / BENCH_YEARS) % BENCH_DISTRICTS];
+}
+
 void bench_doc_id(const bench_corpus *c, unsigned copy, size_t file, char *buf, size_t size)
 {
 	if (c->copies > 1)
@@ -275,16 +286,17 @@ int64_t bench_para_lookup(const bench_corpus *c, const char *doc_id, uint64_t of
 
 /* ------------------------------------------------------------------ queries */
 
-static const char *const op_names[] = {NULL, "term", "phrase", "and", "or", "not", "long", "word"};
+static const char *const op_names[] = {NULL, "term", "phrase", "and", "or", "not", "long", "word",
+                                       "filter", "sort", "facet"};
 
 const char *bench_op_name(bench_op op)
 {
-	return op >= OP_TERM && op <= OP_WORD ? op_names[op] : "?";
+	return op >= OP_TERM && op <= OP_FACET ? op_names[op] : "?";
 }
 
 int bench_op_parse(const char *s, bench_op *out)
 {
-	for (int i = OP_TERM; i <= OP_WORD; i++)
+	for (int i = OP_TERM; i <= OP_FACET; i++)
 		if (strcmp(s, op_names[i]) == 0) {
 			*out = (bench_op)i;
 			return 0;
@@ -373,6 +385,7 @@ char *bench_query_string(const bench_query *q)
 	case OP_AND: snprintf(s, n, "%s %s", q->a, q->b); break;
 	case OP_OR: snprintf(s, n, "%s OR %s", q->a, q->b); break;
 	case OP_NOT: snprintf(s, n, "%s -%s", q->a, q->b); break;
+	case OP_FILTER: snprintf(s, n, "%s %s", q->a, q->b); break;
 	default: snprintf(s, n, "%s", q->a); break;
 	}
 	return s;
@@ -391,7 +404,11 @@ void bench_hits_push(bench_hits *h, int64_t id)
 	h->id[h->n++] = id;
 }
 
-void bench_hits_clear(bench_hits *h) { h->n = 0; }
+void bench_hits_clear(bench_hits *h)
+{
+	h->n = 0;
+	memset(h->facet, 0, sizeof h->facet);
+}
 
 void bench_hits_free(bench_hits *h)
 {
@@ -417,6 +434,42 @@ static int expected(const bench_corpus *c, const bench_query *q, int64_t id)
 	return 0;
 }
 
+static unsigned year_of(const bench_corpus *c, uint32_t base)
+{
+	unsigned y;
+	const char *d;
+	bench_doc_fields(c, c->para_file[base], &y, &d);
+	return y;
+}
+
+int bench_facets_ok(const bench_corpus *c, const bench_query *q, const bench_hits *h)
+{
+	uint64_t want[BENCH_YEARS] = {0};
+	for (size_t i = 0; i < q->nexpect; i++)
+		want[year_of(c, q->expect[i]) - BENCH_YEAR_FIRST] += c->copies;
+	return !memcmp(want, h->facet, sizeof want);
+}
+
+/* OP_SORT: hits whose year is the one the expected set, newest first, has at
+ * their rank. */
+static size_t sorted_right(const bench_corpus *c, const bench_query *q, const bench_hits *h)
+{
+	uint64_t per[BENCH_YEARS] = {0};
+	for (size_t i = 0; i < q->nexpect; i++)
+		per[year_of(c, q->expect[i]) - BENCH_YEAR_FIRST] += c->copies;
+	size_t right = 0;
+	int y = BENCH_YEARS - 1;
+	for (size_t i = 0; i < h->n; i++) {
+		while (y >= 0 && !per[y])
+			y--;
+		if (y < 0 || h->id[i] < 0)
+			break;
+		right += year_of(c, (uint32_t)(h->id[i] % c->nparas)) == (unsigned)(BENCH_YEAR_FIRST + y);
+		per[y]--;
+	}
+	return right;
+}
+
 void bench_score(const bench_corpus *c, const bench_query *q, const bench_hits *h,
                  size_t limit, double *recall, double *precision)
 {
@@ -430,6 +483,9 @@ void bench_score(const bench_corpus *c, const bench_query *q, const bench_hits *
 	size_t good = 0;
 	for (size_t i = 0; i < consider; i++)
 		good += expected(c, q, h->id[i]);
-	*recall = want ? (double)(good < want ? good : want) / (double)want : 1.0;
+	size_t found = good;
+	if (q->op == OP_SORT && sorted_right(c, q, h) < found)
+		found = sorted_right(c, q, h);
+	*recall = want ? (double)(found < want ? found : want) / (double)want : 1.0;
 	*precision = consider ? (double)good / (double)consider : (want ? 0.0 : 1.0);
 }

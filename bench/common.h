@@ -39,6 +39,14 @@ typedef struct bench_corpus {
  * Paragraphs are maximal runs of non-blank lines, as zhfts's default. */
 int bench_corpus_load(bench_corpus *c, const char *root, unsigned copies);
 void bench_corpus_free(bench_corpus *c);
+/* The fields every document of the bench carries, from a hash of its path
+ * (the same in every copy): a year from 2016 to 2024, and one of
+ * BENCH_DISTRICTS districts. */
+#define BENCH_YEAR_FIRST 2016
+#define BENCH_YEARS 9
+#define BENCH_DISTRICTS 8
+void bench_doc_fields(const bench_corpus *c, size_t file, unsigned *year, const char **district);
+
 /* The id a document gets in every engine: the path, prefixed by "NNN/" when copies > 1.
  * Writes into buf (NUL-terminated). */
 void bench_doc_id(const bench_corpus *c, unsigned copy, size_t file, char *buf, size_t size);
@@ -53,7 +61,12 @@ typedef enum bench_op {
 	OP_OR,        /* either */
 	OP_NOT,       /* the first, not the second */
 	OP_LONG,      /* a long unspaced Han run: paragraphs holding all of it must rank first */
-	OP_WORD       /* a Latin word or a number: whole tokens, case-insensitively */
+	OP_WORD,      /* a Latin word or a number: whole tokens, case-insensitively */
+	/* the document fields of bench_doc_fields(), for engines that have fields */
+	OP_FILTER,    /* a Han run, in documents whose field passes b ("year:2019", "year:2017..2019",
+	                 "district:海淀区") */
+	OP_SORT,      /* a Han run, newest first (b: "-year"), relevance breaking ties */
+	OP_FACET      /* a Han run, with the matches counted per year over every match */
 } bench_op;
 
 typedef struct bench_query {
@@ -81,15 +94,23 @@ char *bench_query_string(const bench_query *q);
 typedef struct bench_hits {
 	int64_t *id;
 	size_t n, cap;
+	/* OP_FACET: matches per year (year - BENCH_YEAR_FIRST), over every match */
+	uint64_t facet[BENCH_YEARS];
 } bench_hits;
 void bench_hits_push(bench_hits *h, int64_t id);
 void bench_hits_clear(bench_hits *h);
 void bench_hits_free(bench_hits *h);
 
+/* Does the engine's facet count equal the expected one (the expected paragraphs
+ * per year, times the copies)? */
+int bench_facets_ok(const bench_corpus *c, const bench_query *q, const bench_hits *h);
+
 /* Scores hits against the query's expected set expanded to every copy.
  * top: the hits are the first `limit` hits (limit 0: all of them).
  * recall = found expected / min(limit, expected); precision = expected among hits / hits.
- * For OP_LONG only the first min(limit, expected) hits count: they must be the expected ones. */
+ * For OP_LONG only the first min(limit, expected) hits count: they must be the expected ones.
+ * For OP_SORT recall is the share of hits whose year is the year the expected set, sorted
+ * newest first, has at that rank. */
 void bench_score(const bench_corpus *c, const bench_query *q, const bench_hits *h,
                  size_t limit, double *recall, double *precision);
 

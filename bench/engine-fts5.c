@@ -140,4 +140,4 @@ static void fts5_close(void *vh)
 	free(h);
 }
 
-const bench_engine bench_engine_fts5 = {"fts5-trigram", fts5_build, fts5_open, fts5_search, fts5_close, NULL};
+const bench_engine bench_engine_fts5 = {"fts5-trigram", fts5_build, fts5_open, fts5_search, fts5_close, NULL, 0};

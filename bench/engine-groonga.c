@@ -192,4 +192,4 @@ static void groonga_close(void *vh)
 }
 
 const bench_engine bench_engine_groonga = {"groonga-bigram", groonga_build, groonga_open, groonga_search,
-                                           groonga_close, NULL};
+                                           groonga_close, NULL, 0};

@@ -87,4 +87,4 @@ void xapian_close(void *vh)
 } // namespace
 
 extern "C" const bench_engine bench_engine_xapian = {"xapian-ngram", xapian_build, xapian_open, xapian_search,
-                                                     xapian_close, nullptr};
+                                                     xapian_close, nullptr, 0};

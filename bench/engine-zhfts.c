@@ -21,6 +21,27 @@ typedef struct shard_job {
 	int failed;
 } shard_job;
 
+/* The bench's fields of a document, as zhfts_doc_options. */
+typedef struct fields {
+	char year[16];
+	zhfts_field f[2];
+	zhfts_doc_options o;
+} fields;
+
+static const zhfts_doc_options *doc_fields(const bench_corpus *c, size_t file, fields *out)
+{
+	unsigned y;
+	const char *d;
+	bench_doc_fields(c, file, &y, &d);
+	snprintf(out->year, sizeof out->year, "%u", y);
+	out->f[0] = (zhfts_field){"year", out->year};
+	out->f[1] = (zhfts_field){"district", d};
+	out->o = (zhfts_doc_options)ZHFTS_DOC_OPTIONS_INIT;
+	out->o.fields = out->f;
+	out->o.nfields = 2;
+	return &out->o;
+}
+
 /* A worker indexes a consecutive run of documents, in id order, so that the
  * shards merged in worker order have their docids in document order (which
  * makes ties in the ranking free: see lib/docorder.c), as `zhfts index`
@@ -44,11 +65,12 @@ static void *index_worker(void *arg)
 		j->failed = 1;
 		return NULL;
 	}
+	fields f;
 	for (size_t k = j->from; k < j->to; k++) {
 		size_t file = k % c->nfiles;
 		char id[4200];
 		bench_doc_id(c, (unsigned)(k / c->nfiles), file, id, sizeof id);
-		rc = zhfts_db_add_document(db, id, c->files[file].data, c->files[file].len, NULL, NULL);
+		rc = zhfts_db_add_document(db, id, c->files[file].data, c->files[file].len, doc_fields(c, file, &f), NULL);
 		if (rc != ZHFTS_OK) {
 			fprintf(stderr, "zhfts: %s: %s\n", id, zhfts_db_errmsg(db));
 			j->failed = 1;
@@ -143,12 +165,25 @@ static int zhfts_search(void *vh, const bench_query *q, size_t limit, bench_hits
 	 * snippet for each; the top ten as a search page shows them */
 	if (!limit)
 		opts.flags |= ZHFTS_SEARCH_NO_SNIPPETS;
+	static const char *const year[] = {"year"};
+	if (q->op == OP_SORT)
+		opts.sort = q->b; /* "-year" */
+	if (q->op == OP_FACET) {
+		opts.facets = year;
+		opts.nfacets = 1;
+	}
 	zhfts_results *res = NULL;
 	int rc = zhfts_db_search(h->db, qs, strlen(qs), &opts, &res);
 	if (rc != ZHFTS_OK) {
 		fprintf(stderr, "zhfts: query '%s': %s\n", qs, zhfts_db_errmsg(h->db));
 		free(qs);
 		return -1;
+	}
+	const zhfts_facet *fc = q->op == OP_FACET ? zhfts_results_facet(res, 0) : NULL;
+	for (size_t v = 0; fc && v < fc->nvalues; v++) {
+		long y = strtol(fc->values[v].value, NULL, 10) - BENCH_YEAR_FIRST;
+		if (y >= 0 && y < BENCH_YEARS)
+			out->facet[y] = fc->values[v].count;
 	}
 	size_t n = zhfts_results_count(res);
 	for (size_t i = 0; i < n; i++) {
@@ -240,4 +275,5 @@ static int zhfts_update(const bench_corpus *c, const char *path, bench_update *o
 	return 0;
 }
 
-const bench_engine bench_engine_zhfts = {"zhfts", zhfts_build, zhfts_open, zhfts_search, zhfts_close, zhfts_update};
+const bench_engine bench_engine_zhfts = {"zhfts",      zhfts_build,  zhfts_open, zhfts_search,
+                                         zhfts_close, zhfts_update, 1};

@@ -30,6 +30,8 @@ typedef struct bench_engine {
 	 * paragraph added; then compacts it if the engine has a step for that.
 	 * Seconds and sizes go to *out.  Non-zero after printing why. */
 	int (*update)(const bench_corpus *c, const char *path, struct bench_update *out);
+	/* Indexes bench_doc_fields() and answers OP_FILTER, OP_SORT and OP_FACET. */
+	int fields;
 } bench_engine;
 
 typedef struct bench_update {

@@ -367,6 +367,60 @@ static void emit(FILE *out, const char *cls, bench_op op, const char *a, const c
 	fputc('\n', out);
 }
 
+/* The paragraphs of ids whose document passes a filter: year in [lo, hi], or
+ * the district named. */
+static idlist keep_fields(idlist ids, unsigned lo, unsigned hi, const char *district)
+{
+	idlist r = {bench_xmalloc((ids.n + 1) * sizeof(uint32_t)), 0};
+	for (size_t i = 0; i < ids.n; i++) {
+		unsigned y;
+		const char *d;
+		bench_doc_fields(&corpus, corpus.para_file[ids.v[i]], &y, &d);
+		if (district ? !strcmp(d, district) : y >= lo && y <= hi)
+			r.v[r.n++] = ids.v[i];
+	}
+	free(ids.v);
+	return r;
+}
+
+/* A field query (filter, sort, facet) on a Han run of 1-2 characters from p. */
+static int make_field_query(FILE *out, const char *cls, uint32_t p, seen_set *seen)
+{
+	bench_op op = cls[1] == 'i' ? OP_FILTER : cls[1] == 'o' ? OP_SORT : OP_FACET;
+	char *a = han_cut(p, op == OP_FILTER ? 2 : 1 + rnd(2)), b[64];
+	if (!a)
+		return 0;
+	unsigned y;
+	const char *d;
+	bench_doc_fields(&corpus, corpus.para_file[p], &y, &d);
+	unsigned lo = 0, hi = 0, kind = (unsigned)rnd(3);
+	if (op == OP_SORT)
+		snprintf(b, sizeof b, "-year");
+	else if (op == OP_FACET)
+		snprintf(b, sizeof b, "year");
+	else if (kind == 0)
+		snprintf(b, sizeof b, "year:%u", lo = hi = y);
+	else if (kind == 1)
+		snprintf(b, sizeof b, "year:%u..%u", lo = y > BENCH_YEAR_FIRST ? y - 1 : y, hi = y + 1);
+	else
+		snprintf(b, sizeof b, "district:%s", d);
+	char key[512];
+	snprintf(key, sizeof key, "%s|%s|%s", cls, a, b);
+	int ok = 0;
+	if (seen_add(seen, key)) {
+		idlist ids = matching(a, 0);
+		if (op == OP_FILTER)
+			ids = keep_fields(ids, lo, hi, kind == 2 ? d : NULL);
+		if (ids.n > 0) {
+			emit(out, cls, op, a, b, ids);
+			ok = 1;
+		}
+		free(ids.v);
+	}
+	free(a);
+	return ok;
+}
+
 /* Makes one query of the class; returns 1 if it was written. */
 static int make_query(FILE *out, const char *cls, seen_set *seen)
 {
@@ -375,6 +429,8 @@ static int make_query(FILE *out, const char *cls, seen_set *seen)
 	bench_op op;
 	idlist ids = {NULL, 0};
 	int word = 0;
+	if (!strcmp(cls, "filter") || !strcmp(cls, "sort") || !strcmp(cls, "facet"))
+		return make_field_query(out, cls, p, seen);
 	if (!strcmp(cls, "han1") || !strcmp(cls, "han2") || !strcmp(cls, "phrase") || !strcmp(cls, "long")) {
 		size_t k = cls[3] == '1' ? 1 : cls[3] == '2' ? 2 : cls[0] == 'p' ? 3 + rnd(4) : 8 + rnd(7);
 		op = cls[0] == 'h' ? OP_TERM : cls[0] == 'p' ? OP_PHRASE : OP_LONG;
@@ -471,7 +527,8 @@ int main(int argc, char **argv)
 		bench_die("%s: cannot write", outpath);
 	fprintf(out, "# class\top\ta\tb\tn\texpected base paragraph ids (seed %lu, %u paragraphs)\n",
 	        seed, corpus.nparas);
-	static const char *const classes[] = {"han1", "han2", "phrase", "and", "or", "not", "long", "latin", "digit"};
+	static const char *const classes[] = {"han1", "han2",  "phrase", "and",    "or",   "not",
+	                                      "long", "latin", "digit",  "filter", "sort", "facet"};
 	seen_set seen = {0};
 	for (size_t c = 0; c < sizeof classes / sizeof *classes; c++) {
 		unsigned long made = 0, attempts = 0;

@@ -18,7 +18,7 @@ med = {k: statistics.median(v) for k, v in runs.items()}
 order = ["zhfts", "xapian-ngram", "fts5-trigram", "groonga-bigram"]
 engines = [e for e in order if any(k[0] == e for k in med)]
 peers = [e for e in engines if e != "zhfts"]
-classes = ["han1", "han2", "phrase", "and", "or", "not", "long", "latin", "digit"]
+classes = ["han1", "han2", "phrase", "and", "or", "not", "long", "latin", "digit", "filter", "sort", "facet"]
 classes = [c for c in classes if any(k[1].endswith("." + c) for k in med)]
 
 # (label, metric, higher is better?)
@@ -46,6 +46,8 @@ for c in classes:
         ("%s: recall / precision, all hits" % c, ("recall", "precision"), True),
     ]
     rows[-4:] = [(label, tuple(m + "." + c for m in ms), hb) for label, ms, hb in rows[-4:]]
+    if c == "facet":
+        rows.append(("facet: facet counts right (share of queries)", "facets_ok.facet", True))
 
 def value(engine, metric):
     v = med.get((engine, metric))
