@@ -38,13 +38,18 @@ static int drop_dead(zhfts_db *db, uint32_t *docids, size_t *n)
 	return ZHFTS_OK;
 }
 
-int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n)
+/* The paragraphs of a document in the whole database (part SIZE_MAX), or
+ * in one part alone, whose local docids are then made the whole's. */
+static int paragraphs_in(zhfts_db *db, size_t part, const char *id, uint32_t **docids, size_t *n)
 {
 	zbuf term = {0};
 	*docids = NULL;
 	*n = 0;
+	zx_db *x = part == SIZE_MAX ? db->x : db->parts[part].x;
 	int rc = zhfts__term_docid(&term, id, db->id_hash_bits);
-	rc = rc ? rc : zx_postlist(db->x, term.data, term.len, docids, n, &db->err);
+	rc = rc ? rc : zx_postlist(x, term.data, term.len, docids, n, &db->err);
+	for (size_t i = 0; rc == ZHFTS_OK && part != SIZE_MAX && i < *n; i++)
+		(*docids)[i] = zhfts__docid_of(db, part, (*docids)[i]);
 	rc = rc ? rc : drop_dead(db, *docids, n);
 	if (rc == ZHFTS_OK && *n && zhfts__term_is_hashed(term.data, term.len)) {
 		/* Several ids may share this term: keep this one's paragraphs. */
@@ -66,6 +71,16 @@ int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_
 		*n = 0;
 	}
 	return rc;
+}
+
+int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n)
+{
+	return paragraphs_in(db, SIZE_MAX, id, docids, n);
+}
+
+int zhfts__doc_paragraphs_part(zhfts_db *db, size_t part, const char *id, uint32_t **docids, size_t *n)
+{
+	return paragraphs_in(db, part, id, docids, n);
 }
 
 /* ---- reading one document ------------------------------------------------------ */

@@ -433,6 +433,8 @@ int zhfts__paragraph_doc(zhfts_db *db, zx_doc *xd, const zrecord *r, zdocctx *c)
 /* The paragraphs (docids) of a document, whatever its id term's hash may
  * share with other ids: *docids is malloc'd, in docid order. */
 int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n);
+/* The same, read from one part alone (docids are still the whole's). */
+int zhfts__doc_paragraphs_part(zhfts_db *db, size_t part, const char *id, uint32_t **docids, size_t *n);
 
 
 /* ---- parse.c: query text -> syntax tree ---------------------------------- */
