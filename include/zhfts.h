@@ -24,7 +24,9 @@
  * The library has no global mutable state.  One handle (zhfts_db,
  * zhfts_tokenizer, zhfts_results) must not be used from two threads at the same
  * time; different handles may be used from different threads freely, also on
- * the same database.  Any number of processes may open a database read-only
+ * the same database.  A query or results belong to the zhfts_db they came
+ * from: using or freeing them is a use of that handle (they share its
+ * Xapian objects), so serialize them with its other calls.  Any number of processes may open a database read-only
  * while one process writes to it; a second writer gets ZHFTS_ELOCKED.
  */
 #ifndef ZHFTS_H
