@@ -226,8 +226,10 @@ static int update_pass(const bench_corpus *c, const char *path, int pass, bench_
 		const bench_file *f = &c->files[file];
 		char id[4200];
 		bench_doc_id(c, (unsigned)(k / c->nfiles), file, id, sizeof id);
+		fields df;
+		const zhfts_doc_options *o = doc_fields(c, file, &df);
 		if (pass == 0 && k % 10 == 0) {
-			rc = zhfts_db_add_document(db, id, f->data, f->len, NULL, NULL);
+			rc = zhfts_db_add_document(db, id, f->data, f->len, o, NULL);
 			out->reindexed++;
 		} else if (pass == 0 && k % 20 == 5) {
 			rc = zhfts_db_delete_document(db, id);
@@ -239,7 +241,7 @@ static int update_pass(const bench_corpus *c, const char *path, int pass, bench_
 			buf = more;
 			memcpy(buf, f->data, f->len);
 			memcpy(buf + f->len, added, sizeof added - 1);
-			rc = zhfts_db_add_document(db, id, buf, f->len + sizeof added - 1, NULL, NULL);
+			rc = zhfts_db_add_document(db, id, buf, f->len + sizeof added - 1, o, NULL);
 			out->changed++;
 		}
 		if (rc != ZHFTS_OK)
