@@ -143,6 +143,8 @@ static int bagterm_cmp(const void *a, const void *b)
 static int bag_flush(zdocctx *c, zx_doc *xd, size_t units)
 {
 	int rc = ZHFTS_OK;
+	if (!c->nbagged)
+		return rc; /* a paragraph with no text to index: nothing bagged yet */
 	for (size_t i = 0; i < c->nbagged; i++)
 		c->bagged[i].p = c->bag.data + c->bagged[i].off;
 	qsort(c->bagged, c->nbagged, sizeof *c->bagged, bagterm_cmp);
