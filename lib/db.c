@@ -60,8 +60,12 @@ int zhfts__db_fail(zhfts_db *db, int status, const char *doc, const char *field)
 {
 	if (status == ZHFTS_OK)
 		return status;
+	if (status == ZX_EMODIFIED)
+		status = ZHFTS_EIO; /* internal: never returned (a read that kept losing a race) */
 	if (!db->err.msg[0])
 		zerr_set(&db->err, status, "%s", zhfts_strerror(status));
+	else if (status == ZHFTS_EIO && db->stub)
+		zhfts__name_failed_shards(db, status);
 	if (doc && !db->err_doc)
 		db->err_doc = zhfts__strdup(doc);
 	if (field && !db->err_field)
@@ -449,16 +453,29 @@ static enum zx_mode open_mode(unsigned flags)
 	return flags & ZHFTS_OPEN_WRITE ? ZX_OPEN : ZX_READ;
 }
 
-/* Opens one part: a local directory (waiting for a writer's lock up to the
- * lock timeout), or a remote shard. */
+/* The hold-off file of a local part: writers create it, readers use it
+ * when it is there. */
+static void open_holdoff(zpart *p, bool writer)
+{
+	struct stat st;
+	if (p->holdoff_fd >= 0)
+		return; /* a reader's, opened to open the part (open_part) */
+	if (!p->path || stat(p->path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return;
+	zbuf b = {0};
+	if (zbuf_printf(&b, "%s/%s", p->path, HOLDOFF_FILE) == ZHFTS_OK)
+		p->holdoff_fd = writer ? open(b.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : open(b.data, O_RDONLY | O_CLOEXEC);
+	zbuf_free(&b);
+}
+
+/* Opens one part, a local directory or a remote shard, waiting for a
+ * writer's lock up to the lock timeout (the server of a remote shard reports
+ * its lock at once: the wait is ours, as for a local one). */
 static int open_part(zhfts_db *db, zpart *p, unsigned flags, bool writable)
 {
 	p->writable = writable;
-	if (!p->path)
-		return zx_open_remote(&p->x, p->host, p->port, p->prog, p->args, writable,
-		                      db->settings.remote_timeout_ms, &db->err);
 	enum zx_mode mode = writable ? open_mode(flags) : ZX_READ;
-	if (mode == ZX_READ || mode == ZX_OPEN) {
+	if (p->path && (mode == ZX_READ || mode == ZX_OPEN)) {
 		struct stat st;
 		if (stat(p->path, &st) != 0 && errno == ENOENT)
 			return zerr_set(&db->err, ZHFTS_ENOTFOUND, "%s: no database here", p->path);
@@ -468,28 +485,35 @@ static int open_part(zhfts_db *db, zpart *p, unsigned flags, bool writable)
 	if ((mode == ZX_CREATE || mode == ZX_OVERWRITE) && !(flags & ZHFTS_OPEN_TERMLIST))
 		xf |= ZX_NO_TERMLIST;
 	unsigned waited = 0;
-	for (;;) {
-		int rc = zx_open(&p->x, p->path, mode, xf, &db->err);
+	for (int raced = 0;;) {
+		/* A reader that opens while a writer commits back to back may read
+		 * blocks the commits reuse: it opens again, holding the writer off
+		 * (zhfts__read) from its third attempt on. */
+		bool held = raced >= 2 && part_lock(p, LOCK_SH, 2 * ZHFTS_HOLDOFF_MS);
+		int rc = p->path ? zx_open(&p->x, p->path, mode, xf, &db->err)
+		                 : zx_open_remote(&p->x, p->host, p->port, p->prog, p->args, writable,
+		                                  db->settings.remote_timeout_ms, &db->err);
+		if (held)
+			part_unlock(p);
+		if (rc == ZX_EMODIFIED && ++raced < READ_ATTEMPTS) {
+			if (raced == 2)
+				open_holdoff(p, false);
+			if (raced >= 3)
+				sleep_ms(1u << (raced - 3 < 6 ? raced - 3 : 6));
+			continue;
+		}
+		if (rc == ZX_EMODIFIED) {
+			char why[sizeof db->err.msg];
+			snprintf(why, sizeof why, "%s", db->err.msg);
+			rc = zerr_set(&db->err, db->err.lasting ? db->err.lasting : ZHFTS_EIO, "%.440s (after %d attempts)", why,
+			              READ_ATTEMPTS);
+		}
 		if (rc != ZHFTS_ELOCKED || waited >= db->settings.lock_timeout_ms)
 			return rc;
 		unsigned step = db->settings.lock_timeout_ms - waited < 20 ? db->settings.lock_timeout_ms - waited : 20;
 		sleep_ms(step);
 		waited += step;
 	}
-}
-
-/* The hold-off file of a local part: writers create it, readers use it
- * when it is there. */
-static void open_holdoff(zpart *p, bool writer)
-{
-	struct stat st;
-	p->holdoff_fd = -1;
-	if (!p->path || stat(p->path, &st) != 0 || !S_ISDIR(st.st_mode))
-		return;
-	zbuf b = {0};
-	if (zbuf_printf(&b, "%s/%s", p->path, HOLDOFF_FILE) == ZHFTS_OK)
-		p->holdoff_fd = writer ? open(b.data, O_RDWR | O_CREAT | O_CLOEXEC, 0644) : open(b.data, O_RDONLY | O_CLOEXEC);
-	zbuf_free(&b);
 }
 
 typedef struct saved {
@@ -718,8 +742,12 @@ int zhfts_db_open(zhfts_db **out, const char *path, unsigned int flags, const zh
 	rc = rc ? rc : zhfts__read(db, read_settings, &st);
 	bool fresh = false;
 	rc = rc ? rc : resolve_settings(db, opts, &st, &fresh);
-	if (rc == ZHFTS_OK)
+	/* Resolving takes what shapes the terms from the database: the options
+	 * of this handle alone are put back. */
+	if (rc == ZHFTS_OK) {
 		db->settings.remote_timeout_ms = opts && opts->version >= 2 ? opts->remote_timeout_ms : 0;
+		db->settings.write_shard = db->writable && opts && opts->version >= 2 ? opts->write_shard : 0;
+	}
 	rc = rc ? rc : init_parts(db, &st, flags);
 	for (size_t k = 0; rc == ZHFTS_OK && k < db->nparts; k++)
 		db->tombstones |= db->parts[k].tombstones;
@@ -827,14 +855,51 @@ int zhfts_db_rollback(zhfts_db *db)
 	return zhfts__db_fail(db, rc, NULL, NULL);
 }
 
+/* A reader whose remote shards failed: Xapian never reconnects a remote
+ * database, and after a failure (a timeout, a server restarted) the
+ * connection is closed or out of step, so every remote shard is connected
+ * again. */
+static int reconnect_remote(zhfts_db *db)
+{
+	bool any = false;
+	for (size_t k = 0; k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		zx_db *fresh = NULL;
+		if (p->path)
+			continue;
+		int rc = zx_open_remote(&fresh, p->host, p->port, p->prog, p->args, false, db->settings.remote_timeout_ms,
+		                        &db->err);
+		if (rc)
+			return rc;
+		zerr tmp;
+		zx_close(p->x, &tmp);
+		p->x = fresh;
+		any = true;
+	}
+	return any ? zhfts__parts_combine(db, &db->err) : ZHFTS_EIO;
+}
+
 int zhfts_db_reopen(zhfts_db *db)
 {
 	if (!db)
 		return ZHFTS_EINVAL;
 	zhfts__db_begin(db);
 	int rc = ZHFTS_OK;
+	bool reconnected = false;
 	for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
 		rc = zx_reopen(db->x, &db->err);
+		if (rc == ZHFTS_EIO && db->stub && !db->writable && !reconnected) {
+			/* Once: a failure that reconnecting does not cure is reported. */
+			reconnected = true;
+			char why[sizeof db->err.msg];
+			snprintf(why, sizeof why, "%s", db->err.msg);
+			if (reconnect_remote(db) == ZHFTS_OK)
+				continue;
+			char again[sizeof db->err.msg];
+			snprintf(again, sizeof again, "%s", db->err.msg);
+			zerr_set(&db->err, ZHFTS_EIO, "%.250s; connecting again: %.250s", why, again);
+			break;
+		}
 		if (rc != ZX_EMODIFIED)
 			break;
 		sleep_ms(1);

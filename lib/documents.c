@@ -73,14 +73,31 @@ static int paragraphs_in(zhfts_db *db, size_t part, const char *id, uint32_t **d
 	return rc;
 }
 
+/* A writer of one shard of a stub reads the other shards through handles
+ * that their own writers commit under: a read that loses that race (its
+ * revision was discarded) is run again on their newest revisions. */
+static int paragraphs_again(zhfts_db *db, size_t part, const char *id, uint32_t **docids, size_t *n)
+{
+	int rc = paragraphs_in(db, part, id, docids, n);
+	if (!db->writable)
+		return rc; /* a reader's read is run again whole (zhfts__read) */
+	for (int attempt = 1; rc == ZX_EMODIFIED && db->stub && attempt < 12; attempt++) {
+		rc = zhfts__parts_refresh(db, &db->err);
+		rc = rc ? rc : paragraphs_in(db, part, id, docids, n);
+	}
+	if (rc == ZX_EMODIFIED)
+		rc = zerr_set(&db->err, ZHFTS_EIO, "%s: the shards kept changing while read", id);
+	return rc;
+}
+
 int zhfts__doc_paragraphs(zhfts_db *db, const char *id, uint32_t **docids, size_t *n)
 {
-	return paragraphs_in(db, SIZE_MAX, id, docids, n);
+	return paragraphs_again(db, SIZE_MAX, id, docids, n);
 }
 
 int zhfts__doc_paragraphs_part(zhfts_db *db, size_t part, const char *id, uint32_t **docids, size_t *n)
 {
-	return paragraphs_in(db, part, id, docids, n);
+	return paragraphs_again(db, part, id, docids, n);
 }
 
 /* ---- reading one document ------------------------------------------------------ */

@@ -434,7 +434,10 @@ static int apply(zhfts_db *db, const char *id, const built *b, const docfields *
 	if (rc) {
 		zerr tmp;
 		zx_txn_cancel(p->x, &tmp);
-		return lost(db, rc, id, db->stub ? "writing to its shard failed" : "writing failed");
+		/* A connection Xapian closed says so without naming the shard. */
+		char what[300];
+		snprintf(what, sizeof what, "writing to shard %.260s failed", p->name);
+		return lost(db, rc, id, db->stub ? what : "writing failed");
 	}
 	*replaced = (uint32_t)nold;
 	p->pending_docs++;

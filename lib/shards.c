@@ -294,3 +294,52 @@ int zhfts_db_shard_of(zhfts_db *db, const char *id, size_t *shard)
 		*shard = l.part;
 	return zhfts__db_fail(db, rc, id, NULL);
 }
+
+/* ---- a writer's view of the shards it does not write ------------------------------ */
+
+int zhfts__parts_refresh(zhfts_db *db, zerr *err)
+{
+	for (size_t k = 0; k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		int rc = p->writable ? ZHFTS_OK : zx_reopen(p->x, err);
+		if (rc && rc != ZX_EMODIFIED) {
+			char why[sizeof err->msg];
+			snprintf(why, sizeof why, "%s", err->msg);
+			return strstr(why, p->name) ? rc : zerr_set(err, rc, "shard %s: %.400s", p->name, why);
+		}
+	}
+	return ZHFTS_OK;
+}
+
+/* ---- which shard failed ----------------------------------------------------------- */
+
+/* A remote shard's connection that Xapian closed after an earlier failure
+ * (a timeout, a server gone) fails every later call with an error that has
+ * no context: "Connection closed unexpectedly".  Such a failure of the
+ * combined view is put on the remote shards that fail a round trip of their
+ * own (bounded by remote_timeout_ms), so that the message names them. */
+void zhfts__name_failed_shards(zhfts_db *db, int status)
+{
+	for (size_t k = 0; k < db->nparts; k++)
+		if (strstr(db->err.msg, db->parts[k].name))
+			return; /* it names one already */
+	zbuf names = {0};
+	for (size_t k = 0; k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		zerr tmp = {{0}, 0, 0, -1};
+		uint64_t freq;
+		if (p->path || !p->x || zx_termfreq(p->x, "Q", 1, &freq, &tmp) == ZHFTS_OK)
+			continue;
+		if ((names.len && zbuf_adds(&names, ", ")) || zbuf_adds(&names, p->name)) {
+			zbuf_free(&names);
+			return;
+		}
+	}
+	if (names.len) {
+		char why[sizeof db->err.msg];
+		snprintf(why, sizeof why, "%s", db->err.msg);
+		zerr_set(&db->err, status, "%.300s (connection lost to shard%s %.180s)", why, strchr(names.data, ',') ? "s" : "",
+		         names.data);
+	}
+	zbuf_free(&names);
+}

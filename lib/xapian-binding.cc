@@ -24,6 +24,7 @@ struct zx_db {
 	Xapian::WritableDatabase wr;  // valid when writable
 	bool writable = false;
 	bool in_txn = false;
+	bool remote = false;          // is, or combines, a remote database
 };
 
 struct zx_doc {
@@ -228,9 +229,12 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, ze
 		*out = db;
 		return ZHFTS_OK;
 	} catch (...) {
-		delete db;
+		// A reader opening while a writer commits may race it as any read
+		// does (the writable flag is still false for it).
 		const char *what = path && *path ? path : "database";
-		int rc = map_exception(err, what);
+		int rc = map_exception(err, what, mode == ZX_READ ? db : nullptr);
+		int lasting = err->lasting;
+		delete db;
 		// Xapian's messages often name the path already: say it once.
 		size_t n = strlen(what);
 		if (!strncmp(err->msg, what, n) && !strncmp(err->msg + n, ": ", 2) && strstr(err->msg + n + 2, what))
@@ -240,6 +244,7 @@ int zx_open(zx_db **out, const char *path, enum zx_mode mode, unsigned flags, ze
 			memcpy(tmp, err->msg, sizeof tmp);
 			zerr_set(err, rc, "%s: %s", what, tmp);
 		}
+		err->lasting = lasting;
 		return rc;
 	}
 }
@@ -267,6 +272,7 @@ int zx_open_remote(zx_db **out, const char *host, unsigned port, const char *pro
 			db->rd = db->wr;
 			db->writable = true;
 		}
+		db->remote = true;
 		*out = db;
 		return ZHFTS_OK;
 	} catch (...) {
@@ -287,8 +293,10 @@ int zx_combine(zx_db **out, zx_db *const *parts, size_t n, zerr *err)
 	if (!db)
 		return zerr_set(err, ZHFTS_ENOMEM, "out of memory");
 	try {
-		for (size_t i = 0; i < n; i++)
+		for (size_t i = 0; i < n; i++) {
 			db->rd.add_database(parts[i]->rd);
+			db->remote |= parts[i]->remote;
+		}
 		*out = db;
 		return ZHFTS_OK;
 	} catch (...) {
@@ -803,15 +811,26 @@ int zx_search(zx_db *db, const zqnode *q, const zx_weight *w, const zx_order *or
 			enq.set_sort_by_value(order->slot, order->reverse);
 		else if (order && order->kind == ZX_ORDER_VALUE_THEN_REL)
 			enq.set_sort_by_value_then_relevance(order->slot, order->reverse);
+		// Xapian 1.4 over-counts a match spy over several databases of which
+		// one is remote when the MSet is sorted by a value and holds fewer
+		// than all the matches: those remote ones then count in a match of
+		// their own that returns no documents.
+		Xapian::Enquire counting(db->rd);
+		bool apart = nspies && db->remote;
 		spy.reserve(nspies);
 		for (size_t k = 0; k < nspies; k++) {
 			spy.push_back(new Xapian::ValueCountMatchSpy(spies[k].slot));
-			enq.add_matchspy(spy.back()->release());
+			(apart ? counting : enq).add_matchspy(spy.back()->release());
 		}
 		Xapian::doccount total = db->rd.get_doccount();
 		Xapian::doccount f = first > total ? total : (Xapian::doccount)first;
 		Xapian::doccount m = max > total ? total : (Xapian::doccount)max;
 		Xapian::doccount c = check_at_least > total ? total : (Xapian::doccount)check_at_least;
+		if (apart) {
+			counting.set_query(enq.get_query());
+			counting.set_weighting_scheme(Xapian::BM25Weight(w->k1, 0, 1, w->b, 0.5));
+			counting.get_mset(0, 0, total);
+		}
 		Xapian::MSet ms = enq.get_mset(f, m, c);
 		out->estimate = ms.get_matches_estimated();
 		out->lower = ms.get_matches_lower_bound();

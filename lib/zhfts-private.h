@@ -360,6 +360,12 @@ size_t zhfts__part_of(const zhfts_db *db, uint32_t docid, uint32_t *local);
 uint32_t zhfts__docid_of(const zhfts_db *db, size_t part, uint32_t local);
 /* The part a document id not in the database yet goes to. */
 size_t zhfts__part_for_new(const zhfts_db *db, const char *id);
+/* Writers of a stub: the parts they only read, at their newest revisions
+ * (other writers commit to them). */
+int zhfts__parts_refresh(zhfts_db *db, zerr *err);
+/* A network failure whose message names no shard: names the remote shards
+ * that fail on their own (a round trip each), if any. */
+void zhfts__name_failed_shards(zhfts_db *db, int status);
 /* Dead paragraphs: every part's, into db->dead; part k's, from db->dead
  * into its metadata (pending until it commits). */
 int zhfts__dead_load_parts(zhfts_db *db, zerr *err);

@@ -460,10 +460,17 @@ static int worker(const char *shard, const file_list *files, const char *id, con
 		if (write_all(out, &r, sizeof r) != 0 || r.t.fatal)
 			break;
 	}
-	/* Closing commits: the shard holds every file reported as indexed. */
-	rc = zhfts_db_close(db);
+	/* The shard holds every file reported as indexed once this commits.
+	 * (Committed before closing, so that a failure's message, which names
+	 * the shard of a stub, is still on the handle.) */
+	rc = zhfts_db_commit(db);
+	if (rc != ZHFTS_OK)
+		cli_error("%s: commit failed: %s", shard, zhfts_db_errmsg(db));
+	if (zhfts_db_close(db) != ZHFTS_OK && rc == ZHFTS_OK) {
+		cli_error("%s: closing failed", shard);
+		rc = ZHFTS_EIO;
+	}
 	if (rc != ZHFTS_OK) {
-		cli_error("%s: commit failed: %s", shard, zhfts_strerror(rc));
 		fflush(stderr);
 		return EXIT_TROUBLE;
 	}

@@ -765,7 +765,9 @@ class Database:
         self._call(_lib.zhfts_db_rollback)
 
     def reopen(self):
-        """Readers: see the latest committed state."""
+        """Readers: see the latest committed state.  Through a stub, remote
+        shards whose connection failed (a timeout, a restarted server) are
+        connected again."""
         self._call(_lib.zhfts_db_reopen)
 
     # -- reading --------------------------------------------------------------
