@@ -162,6 +162,13 @@ static int sort_cands(const zstream *st, zcand *a, size_t n)
 {
 	if (n < 2)
 		return ZHFTS_OK;
+	/* Xapian gives them in this order, unless tiers or a bound reorder
+	 * them: then one pass says so. */
+	size_t sorted = 1;
+	while (sorted < n && cand_cmp(st, &a[sorted - 1], &a[sorted]) <= 0)
+		sorted++;
+	if (sorted == n)
+		return ZHFTS_OK;
 	zcand *tmp = malloc(n * sizeof *tmp);
 	if (!tmp)
 		return ZHFTS_ENOMEM;
