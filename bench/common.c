@@ -247,41 +247,58 @@ void bench_doc_id(const bench_corpus *c, unsigned copy, size_t file, char *buf, 
 		snprintf(buf, size, "%s", c->files[file].path);
 }
 
-int64_t bench_para_lookup(const bench_corpus *c, const char *doc_id, uint64_t off)
+/* The file a document id names, and which copy of the corpus; NULL if none. */
+static const bench_file *file_of(const bench_corpus *c, const char *doc_id, unsigned *copy)
 {
-	unsigned copy = 0;
+	*copy = 0;
 	if (c->copies > 1) {
 		char *end;
 		unsigned long k = strtoul(doc_id, &end, 10);
 		if (end == doc_id || *end != '/' || k < 1 || k > c->copies)
-			return -1;
-		copy = (unsigned)(k - 1);
+			return NULL;
+		*copy = (unsigned)(k - 1);
 		doc_id = end + 1;
 	}
 	size_t lo = 0, hi = c->nfiles;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
 		int r = strcmp(c->files[mid].path, doc_id);
-		if (r == 0) {
-			const bench_file *f = &c->files[mid];
-			size_t a = f->first_para, b = f->first_para + f->nparas;
-			while (a < b) {
-				size_t m = (a + b) / 2;
-				if (c->para_off[m] == off)
-					return (int64_t)copy * c->nparas + (int64_t)m;
-				if (c->para_off[m] < off)
-					a = m + 1;
-				else
-					b = m;
-			}
-			return -1;
-		}
+		if (r == 0)
+			return &c->files[mid];
 		if (r < 0)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
+	return NULL;
+}
+
+int64_t bench_para_lookup(const bench_corpus *c, const char *doc_id, uint64_t off)
+{
+	unsigned copy;
+	const bench_file *f = file_of(c, doc_id, &copy);
+	if (!f)
+		return -1;
+	size_t a = f->first_para, b = f->first_para + f->nparas;
+	while (a < b) {
+		size_t m = (a + b) / 2;
+		if (c->para_off[m] == off)
+			return (int64_t)copy * c->nparas + (int64_t)m;
+		if (c->para_off[m] < off)
+			a = m + 1;
+		else
+			b = m;
+	}
 	return -1;
+}
+
+int64_t bench_para_number(const bench_corpus *c, const char *doc_id, uint32_t number)
+{
+	unsigned copy;
+	const bench_file *f = file_of(c, doc_id, &copy);
+	if (!f || number < 1 || number > f->nparas)
+		return -1;
+	return (int64_t)copy * c->nparas + (int64_t)(f->first_para + number - 1);
 }
 
 /* ------------------------------------------------------------------ queries */

@@ -53,6 +53,8 @@ void bench_doc_id(const bench_corpus *c, unsigned copy, size_t file, char *buf, 
 /* Inverse of bench_doc_id: the global id of the paragraph of that document that starts at
  * byte offset off, or -1 if there is none. */
 int64_t bench_para_lookup(const bench_corpus *c, const char *doc_id, uint64_t off);
+/* The same by paragraph number (from 1, in the order the corpus splits them). */
+int64_t bench_para_number(const bench_corpus *c, const char *doc_id, uint32_t number);
 
 typedef enum bench_op {
 	OP_TERM = 1,  /* one Han run, 1-2 characters, unquoted */

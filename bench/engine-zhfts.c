@@ -187,8 +187,16 @@ static int zhfts_search(void *vh, const bench_query *q, size_t limit, bench_hits
 	}
 	size_t n = zhfts_results_count(res);
 	for (size_t i = 0; i < n; i++) {
+		if (!limit) {
+			/* a list of every hit: where each is, not its text */
+			const char *doc;
+			uint32_t para;
+			int64_t p = zhfts_results_locate(res, i, &doc, &para) == ZHFTS_OK ? bench_para_number(h->c, doc, para) : -1;
+			bench_hits_push(out, p);
+			continue;
+		}
 		const zhfts_hit *hit = zhfts_results_hit(res, i);
-		bench_hits_push(out, bench_para_lookup(h->c, hit->doc, hit->offset));
+		bench_hits_push(out, hit ? bench_para_lookup(h->c, hit->doc, hit->offset) : -1);
 	}
 	zhfts_results_free(res);
 	free(qs);

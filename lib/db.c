@@ -545,6 +545,7 @@ static int refresh_dead(zhfts_db *db, void *ctx)
 
 static void free_handle(zhfts_db *db)
 {
+	zhfts__hitmap_release(db->hitmap);
 	zhfts__dead_free(&db->dead);
 	zhfts__order_free(&db->order);
 	zhfts__sections_free(db);

@@ -20,8 +20,7 @@ int zhfts__results_new(zhfts_results **out, zhfts_db *db, zitem *items, size_t n
 {
 	*out = NULL;
 	zhfts_results *r = calloc(1, sizeof *r);
-	if (!r || (n && !(r->slots = calloc(n, sizeof *r->slots)))) {
-		free(r);
+	if (!r) {
 		free(items);
 		return ZHFTS_ENOMEM;
 	}
@@ -77,6 +76,7 @@ void zhfts_results_free(zhfts_results *r)
 		slot_free(&r->slots[i]);
 	free(r->slots);
 	free(r->items);
+	zhfts__hitmap_release(r->map);
 	for (size_t i = 0; i < r->nkw; i++)
 		free(r->kw[i].units);
 	free(r->kw);
@@ -112,8 +112,21 @@ const char *zhfts_results_errmsg(const zhfts_results *r)
 	return r ? r->err.msg : "";
 }
 
+/* The hits' slots, made when the first hit is read: a list of every hit
+ * that only locates them (zhfts_results_locate) never touches them. */
+static int need_slots(zhfts_results *r)
+{
+	if (!r->slots && r->n && !(r->slots = calloc(r->n, sizeof *r->slots)))
+		return zerr_set(&r->err, ZHFTS_ENOMEM, "out of memory reading hits");
+	return ZHFTS_OK;
+}
+
 void zhfts__results_prime(zhfts_results *r, size_t i, char *data, size_t len, const char *doc, size_t doc_len)
 {
+	if (need_slots(r) != ZHFTS_OK) {
+		free(data); /* read again when asked for */
+		return;
+	}
 	zhit_slot *s = &r->slots[i];
 	if (s->data || s->loaded) {
 		free(data);
@@ -224,6 +237,9 @@ static int build_hit(zhfts_results *r, size_t i)
 
 static int load_hit(zhfts_results *r, size_t i)
 {
+	int rc = need_slots(r);
+	if (rc)
+		return rc;
 	zhit_slot *s = &r->slots[i];
 	if (s->loaded)
 		return ZHFTS_OK;
@@ -234,7 +250,7 @@ static int load_hit(zhfts_results *r, size_t i)
 		fetching f = {r, i, i + FETCH_BATCH < r->n ? i + FETCH_BATCH : r->n};
 		zhfts_db *db = r->db;
 		zhfts__db_begin(db);
-		int rc = zhfts__read(db, fetch_some, &f);
+		rc = zhfts__read(db, fetch_some, &f);
 		if (rc) {
 			zerr_set(&r->err, rc, "%s", db->err.msg);
 			return rc;
@@ -252,6 +268,44 @@ const zhfts_hit *zhfts_results_hit(zhfts_results *r, size_t i)
 		return NULL;
 	zerr_clear(&r->err);
 	return load_hit(r, i) == ZHFTS_OK ? &r->slots[i].hit : NULL;
+}
+
+int zhfts_results_locate(zhfts_results *r, size_t i, const char **doc, uint32_t *para)
+{
+	if (doc)
+		*doc = NULL;
+	if (para)
+		*para = 0;
+	if (!r || i >= r->n)
+		return ZHFTS_EINVAL;
+	zerr_clear(&r->err);
+	const char *d = NULL;
+	uint32_t p = 0;
+	if ((!r->slots || (!r->slots[i].loaded && !r->slots[i].gone)) && r->uuid[0]) {
+		if (!r->map) {
+			zhfts__db_begin(r->db);
+			int rc = zhfts__hitmap_get(r->db, &r->map);
+			if (rc)
+				return zerr_set(&r->err, rc, "%s", r->db->err.msg);
+		}
+		if (zhfts__hitmap_find(r->map, r->uuid, r->items[i].docid, &d, &p)) {
+			if (doc)
+				*doc = d;
+			if (para)
+				*para = p;
+			return ZHFTS_OK;
+		}
+	}
+	/* Not in the map (a remote shard's, deleted since, or read already):
+	 * from the record. */
+	int rc = load_hit(r, i);
+	if (rc == ZHFTS_OK) {
+		if (doc)
+			*doc = r->slots[i].hit.doc;
+		if (para)
+			*para = r->slots[i].hit.para;
+	}
+	return rc;
 }
 
 /* ---- spans and snippets ------------------------------------------------------------- */

@@ -430,6 +430,16 @@ int zx_doccount(zx_db *db, uint64_t *out, zerr *err)
 	}
 }
 
+int zx_revision(zx_db *db, uint64_t *out, zerr *err)
+{
+	try {
+		*out = db->rd.get_revision();
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "revision", db);
+	}
+}
+
 int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err)
 {
 	try {
@@ -467,6 +477,21 @@ int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, const char *af
 		return ZHFTS_OK;
 	} catch (...) {
 		return map_exception(err, "listing terms", db);
+	}
+}
+
+int zx_value_scan(zx_db *db, unsigned slot, zx_value_fn fn, void *ctx, zerr *err)
+{
+	try {
+		for (auto v = db->rd.valuestream_begin(slot); v != db->rd.valuestream_end(slot); ++v) {
+			const std::string &s = *v;
+			int rc = fn(ctx, v.get_docid(), s.data(), s.size());
+			if (rc)
+				return rc;
+		}
+		return ZHFTS_OK;
+	} catch (...) {
+		return map_exception(err, "reading values", db);
 	}
 }
 

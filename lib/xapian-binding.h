@@ -109,6 +109,8 @@ int zx_metadata_get_bytes(zx_db *db, const char *key, char **value, size_t *len,
  * the file for what fn may do). */
 int zx_metadata_keys(zx_db *db, const char *prefix, zx_term_fn fn, void *ctx, zerr *err);
 
+/* The revision a local database is at (it grows with each commit). */
+int zx_revision(zx_db *db, uint64_t *out, zerr *err);
 int zx_doccount(zx_db *db, uint64_t *out, zerr *err);
 int zx_lastdocid(zx_db *db, uint64_t *out, zerr *err);
 int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *err);
@@ -117,6 +119,13 @@ int zx_termfreq(zx_db *db, const char *term, size_t len, uint64_t *out, zerr *er
  * (NULL: from the first).  See the top of the file for what fn may do. */
 int zx_allterms(zx_db *db, const char *prefix, size_t prefix_len, const char *after, size_t after_len,
                 zx_term_fn fn, void *ctx, zerr *err);
+
+/* Every value of a slot, in docid order: fn(ctx, docid, value, len) for
+ * each document that has one (see the top of the file for what fn may do;
+ * non-zero stops and is returned).  One pass over the slot's value stream
+ * on a local database; a remote one reads document by document. */
+typedef int (*zx_value_fn)(void *ctx, uint32_t docid, const char *value, size_t len);
+int zx_value_scan(zx_db *db, unsigned slot, zx_value_fn fn, void *ctx, zerr *err);
 
 /* The documents a term indexes, in docid order: *docids is malloc'd. */
 int zx_postlist(zx_db *db, const char *term, size_t len, uint32_t **docids, size_t *n, zerr *err);

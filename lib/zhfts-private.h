@@ -338,6 +338,7 @@ struct zhfts_db {
 	size_t nsections, seccap;
 	uint64_t sec_generation;
 	bool sec_valid;
+	struct zhitmap *hitmap;    /* where each paragraph is (hitmap.c); NULL until asked */
 	/* the last failure */
 	zerr err;
 	zhfts_error error;
@@ -590,8 +591,19 @@ typedef struct zhit_slot {
 	zhfts_field *fields;
 } zhit_slot;
 
+/* ---- hitmap.c: each paragraph's document and number, by docid ------------ */
+typedef struct zhitmap zhitmap;
+/* The map of db's generation, built on first use: a reference for the
+ * caller to release. */
+int zhfts__hitmap_get(zhfts_db *db, zhitmap **out);
+void zhfts__hitmap_release(zhitmap *m);
+/* docid's document id (owned by the map) and paragraph number, if the map
+ * of the database with this UUID knows it. */
+bool zhfts__hitmap_find(const zhitmap *m, const char *uuid, uint32_t docid, const char **doc, uint32_t *para);
+
 struct zhfts_results {
 	zhfts_db *db;            /* borrowed */
+	zhitmap *map;            /* a reference, once a hit is located */
 	uint64_t generation;     /* of the read the items come from */
 	char uuid[48];           /* of the database they come from: docids change with it */
 	zitem *items;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "oracle.h"
 #include "testutil.h"
@@ -693,6 +694,19 @@ static int open_mem(zhfts_db **out)
 	return rc;
 }
 
+/* A query of one or two units of a pool paragraph, into qs; false if none. */
+static bool pool_query(char pool[][512], size_t npool, char *qs, size_t cap)
+{
+	unsigned from = rnd((unsigned)npool);
+	char *u = oracle_units(orc, pool[from], strlen(pool[from]));
+	size_t nu = count_units(u), at = nu ? rnd((unsigned)nu) : 0, len = 1 + rnd(2);
+	if (at + len > nu)
+		len = nu - at;
+	bool ok = nu && cut_query(u, at, at + len, qs, cap);
+	free(u);
+	return ok;
+}
+
 static void test_tie_order(void)
 {
 	enum { NPOOL = 12, NDOC = 40 };
@@ -719,16 +733,8 @@ static void test_tie_order(void)
 	TU_OK(b, zhfts_db_commit(b));
 	size_t compared = 0, ties = 0;
 	for (int q = 0; q < 60; q++) {
-		/* one or two units of a pool paragraph */
-		unsigned from = rnd(NPOOL);
-		char *u = oracle_units(orc, pool[from], strlen(pool[from]));
 		char qs[64];
-		size_t nu = count_units(u), at = nu ? rnd((unsigned)nu) : 0, len = 1 + rnd(2);
-		if (at + len > nu)
-			len = nu - at;
-		bool ok = nu && cut_query(u, at, at + len, qs, sizeof qs);
-		free(u);
-		if (!ok)
+		if (!pool_query(pool, NPOOL, qs, sizeof qs))
 			continue;
 		zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
 		o.limit = q % 2 ? 5 : SIZE_MAX;
@@ -760,6 +766,146 @@ static void test_tie_order(void)
 		free(docs[d]);
 }
 
+/* Every hit's zhfts_results_locate() against its record (zhfts_results_hit
+ * of the same search run again), for 1- and 2-unit queries of the pool.
+ * Returns the hits compared. */
+static size_t compare_locate(zhfts_db *d, char pool[][512], size_t npool, const char *label)
+{
+	size_t compared = 0;
+	for (int q = 0; q < 30; q++) {
+		char qs[64];
+		if (!pool_query(pool, npool, qs, sizeof qs))
+			continue;
+		zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+		o.limit = SIZE_MAX;
+		o.flags = ZHFTS_SEARCH_NO_SNIPPETS;
+		zhfts_results *located, *read;
+		TU_OK(d, zhfts_db_search(d, qs, strlen(qs), &o, &located));
+		TU_OK(d, zhfts_db_search(d, qs, strlen(qs), &o, &read));
+		CU_ASSERT_EQUAL_FATAL(zhfts_results_count(located), zhfts_results_count(read));
+		for (size_t i = 0; i < zhfts_results_count(read); i++) {
+			const char *doc = NULL;
+			uint32_t number = 0;
+			int rc = zhfts_results_locate(located, i, &doc, &number);
+			const zhfts_hit *h = zhfts_results_hit(read, i);
+			CU_ASSERT_EQUAL(rc, ZHFTS_OK);
+			CU_ASSERT_PTR_NOT_NULL_FATAL(h);
+			if (rc != ZHFTS_OK || strcmp(doc, h->doc) || number != h->para) {
+				printf("\n  %s: '%s' hit %zu: located %s #%u, read %s #%u", label, qs, i, rc ? "?" : doc, number,
+				       h->doc, h->para);
+				CU_FAIL("located hit differs from its record");
+				break;
+			}
+			compared++;
+		}
+		CU_ASSERT_EQUAL(zhfts_results_locate(located, zhfts_results_count(located), NULL, NULL), ZHFTS_EINVAL);
+		zhfts_results_free(located);
+		zhfts_results_free(read);
+	}
+	return compared;
+}
+
+/* A document of 2 to 7 pool paragraphs (buf holds 8192 bytes). */
+static void pool_doc(char *buf, char pool[][512], size_t npool)
+{
+	buf[0] = '\0';
+	for (unsigned k = 0, n = 2 + rnd(6); k < n; k++) {
+		strcat(buf, pool[rnd((unsigned)npool)]);
+		strcat(buf, "\n\n");
+	}
+}
+
+static void test_locate(void)
+{
+	enum { NPOOL = 12, NDOC = 30 };
+	char pool[NPOOL][512], text[8192], id[300];
+	for (int i = 0; i < NPOOL; i++)
+		gen_paragraph(pool[i], sizeof pool[i]);
+	char *dir = tu_tmpdir("locate");
+	CU_ASSERT_FATAL(mkdir(dir, 0755) == 0);
+	char path[512], stub[600], merged[600], shards[3][600];
+	snprintf(path, sizeof path, "%s/a.db", dir);
+	zhfts_db *w;
+	char *err = NULL;
+	CU_ASSERT_FATAL(zhfts_db_open(&w, path, ZHFTS_OPEN_CREATE, NULL, &err) == ZHFTS_OK);
+	/* Ids over 239 bytes are hashed: two of them share their term. */
+	for (int d = 0; d < NDOC; d++) {
+		if (d < 2)
+			snprintf(id, sizeof id, "%0260d", d);
+		else
+			snprintf(id, sizeof id, "doc/%02d", d);
+		pool_doc(text, pool, NPOOL);
+		TU_OK(w, zhfts_db_add_document(w, id, text, strlen(text), NULL, NULL));
+		if (d % 7 == 3) {
+			/* re-indexed at once: its old and new paragraphs are neighbours */
+			pool_doc(text, pool, NPOOL);
+			TU_OK(w, zhfts_db_add_document(w, id, text, strlen(text), NULL, NULL));
+		}
+	}
+	TU_OK(w, zhfts_db_commit(w));
+	for (int d = 0; d < NDOC; d += 3) {
+		snprintf(id, sizeof id, "doc/%02d", d + 2);
+		if (d % 2) {
+			TU_OK(w, zhfts_db_delete_document(w, id));
+		} else {
+			pool_doc(text, pool, NPOOL);
+			TU_OK(w, zhfts_db_add_document(w, id, text, strlen(text), NULL, NULL));
+		}
+	}
+	TU_OK(w, zhfts_db_commit(w));
+	size_t n = compare_locate(w, pool, NPOOL, "writer, committed");
+	/* Pending on the writer: paragraphs the map it made has not seen. */
+	for (int d = 0; d < 6; d++) {
+		snprintf(id, sizeof id, "doc/%02d", d < 3 ? d + 4 : NDOC + d);
+		pool_doc(text, pool, NPOOL);
+		TU_OK(w, zhfts_db_add_document(w, id, text, strlen(text), NULL, NULL));
+	}
+	n += compare_locate(w, pool, NPOOL, "writer, pending");
+	TU_OK(w, zhfts_db_close(w));
+
+	zhfts_db *r;
+	CU_ASSERT_FATAL(zhfts_db_open(&r, path, ZHFTS_OPEN_READONLY, NULL, &err) == ZHFTS_OK);
+	n += compare_locate(r, pool, NPOOL, "reader, dead paragraphs");
+	/* Results of before a compaction: their docids name other paragraphs. */
+	zhfts_search_options o = ZHFTS_SEARCH_OPTIONS_INIT;
+	o.limit = SIZE_MAX;
+	o.flags = ZHFTS_SEARCH_NO_SNIPPETS;
+	zhfts_results *before;
+	TU_OK(r, zhfts_db_search(r, "\"的\" OR \"发\" OR \"展\"", strlen("\"的\" OR \"发\" OR \"展\""), &o, &before));
+	CU_ASSERT_EQUAL(zhfts_db_compact(path, &err), ZHFTS_OK);
+	TU_OK(r, zhfts_db_reopen(r));
+	for (size_t i = 0; i < zhfts_results_count(before); i++)
+		CU_ASSERT_EQUAL(zhfts_results_locate(before, i, NULL, NULL), ZHFTS_ENOTFOUND);
+	zhfts_results_free(before);
+	n += compare_locate(r, pool, NPOOL, "reader, compacted");
+	zhfts_db_close(r);
+
+	const char *dests[3];
+	for (int k = 0; k < 3; k++) {
+		snprintf(shards[k], sizeof shards[k], "%s/shard-%d", dir, k + 1);
+		dests[k] = shards[k];
+	}
+	CU_ASSERT_FATAL(zhfts_db_split(path, dests, 3, 0, &err) == ZHFTS_OK);
+	snprintf(stub, sizeof stub, "%s/shards.stub", dir);
+	FILE *f = fopen(stub, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fprintf(f, "auto shard-1\nauto shard-2\nauto shard-3\n");
+	fclose(f);
+	CU_ASSERT_FATAL(zhfts_db_open(&r, stub, ZHFTS_OPEN_READONLY, NULL, &err) == ZHFTS_OK);
+	n += compare_locate(r, pool, NPOOL, "stub of 3 shards");
+	zhfts_db_close(r);
+	snprintf(merged, sizeof merged, "%s/merged.db", dir);
+	CU_ASSERT_FATAL(zhfts_db_merge(merged, dests, 3, &err) == ZHFTS_OK);
+	CU_ASSERT_FATAL(zhfts_db_open(&r, merged, ZHFTS_OPEN_READONLY, NULL, &err) == ZHFTS_OK);
+	n += compare_locate(r, pool, NPOOL, "merged");
+	zhfts_db_close(r);
+	printf("\n  %zu hits located ", n);
+	CU_ASSERT(n > 1000);
+	zhfts_free(err);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 static void suites(void)
 {
 	CU_pSuite s = CU_add_suite("search against the substring oracle", setup, teardown);
@@ -774,6 +920,7 @@ static void suites(void)
 	CU_add_test(s, "offsets point into the source", test_offsets_point_into_source);
 	CU_add_test(s, "scores are BM25's", test_scores_are_bm25);
 	CU_add_test(s, "ties in document order", test_tie_order);
+	CU_add_test(s, "hits located without their records", test_locate);
 }
 
 int main(void)

@@ -34,7 +34,7 @@ module.exports = {
   mergeAsync: database.mergeAsync,
   compact: database.compact,
   compactAsync: database.compactAsync,
-  /** The version of the loaded libzhfts, e.g. '0.3.0'. */
+  /** The version of the loaded libzhfts, e.g. '0.4.0'. */
   version: () => native.version(),
   /** The file the native module was loaded from. */
   addonPath: () => native.file,

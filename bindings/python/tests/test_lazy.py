@@ -232,6 +232,16 @@ class TestQuery(LazyTestCase):
         it.close()
         self.assertNotIn('zhfts_query_free', self.db._owned.values())
 
+    def test_locate_is_every_hit_in_order(self):
+        located = 0
+        for text in QUERIES:
+            for sort in (None, 'doc'):
+                with self.subTest(query=text, sort=sort):
+                    want = [(h.doc, h.para) for h in self.db.search(text, limit=None, sort=sort)]
+                    self.assertEqual(self.db.locate(text, sort=sort), want)
+                    located += len(want)
+        self.assertGreater(located, 50)
+
     def test_query_errors(self):
         with self.assertRaises(zhfts.QueryError) as cm:
             self.db.query('茶叶 (')

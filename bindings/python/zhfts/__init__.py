@@ -39,11 +39,11 @@ __all__ = [
     'ReadOnlyError', 'LimitError', 'VersionError',
 ]
 
-__version__ = '0.3.0'
+__version__ = '0.4.0'
 
 
 def version():
-    """The version of the loaded libzhfts, e.g. '0.3.0' (its ABI is the
+    """The version of the loaded libzhfts, e.g. '0.4.0' (its ABI is the
     soname, libzhfts.so.1)."""
     return _capi.lib.zhfts_version().decode('ascii', 'replace')
 

@@ -14,7 +14,7 @@ import json
 import os
 
 # The soname of the ABI this package was written for (meson.build: soversion).
-# The library's version string (zhfts_version(), "0.3.0") is the release, not
+# The library's version string (zhfts_version(), "0.4.0") is the release, not
 # the ABI: what is checked on loading is the soname and the symbols.
 ABI_MAJOR = 1
 SONAME = 'libzhfts.so.%d' % ABI_MAJOR
@@ -297,6 +297,7 @@ PROTOTYPES = {
     'zhfts_db_search': (_int, [_p, _str, _sz, ctypes.POINTER(SearchOptions), _pp]),
     'zhfts_results_count': (_sz, [_p]),
     'zhfts_results_hit': (ctypes.POINTER(Hit), [_p, _sz]),
+    'zhfts_results_locate': (_int, [_p, _sz, _strp, ctypes.POINTER(ctypes.c_uint32)]),
     'zhfts_results_total': (None, [_p, _u64p, _u64p, _u64p]),
     'zhfts_results_errmsg': (_str, [_p]),
     'zhfts_results_spans': (_int, [_p, _sz, _spanpp, _szp]),

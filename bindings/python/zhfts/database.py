@@ -490,6 +490,35 @@ class Query(_Borrower):
                 del facet[:]
         return hits
 
+    def locate(self, *, sort=None):
+        """Every match, in order, as (doc, para) pairs: where each is,
+        without reading its paragraph (zhfts_results_locate), which is what
+        a list of every hit needs and much cheaper than search(limit=None)."""
+        if sort is not None and not isinstance(sort, str):
+            raise TypeError('sort must be None or a str, not %s' % type(sort).__name__)
+        opts = _capi.SearchOptions(version=_capi.SearchOptions.VERSION, limit=_capi.SIZE_MAX,
+                                   sort=None if sort is None else _text.cstring(sort, 'sort'))
+        res = ctypes.c_void_p()
+        out = []
+        with self._db._lock:
+            ptr = self._need('query %r' % (self.text,))
+            status = _lib.zhfts_query_search(ptr, ctypes.byref(opts), ctypes.byref(res))
+            try:
+                if status != _capi.OK:
+                    raise self._fail(status)
+                doc, para = ctypes.c_char_p(), ctypes.c_uint32()
+                for i in range(_lib.zhfts_results_count(res)):
+                    status = _lib.zhfts_results_locate(res, i, ctypes.byref(doc), ctypes.byref(para))
+                    if status == _capi.ENOTFOUND:
+                        continue  # deleted since the search (a read that reopened)
+                    if status != _capi.OK:
+                        raise errors.from_status(status, _string(_lib.zhfts_results_errmsg(res)))
+                    out.append((_string(doc.value), para.value))
+            finally:
+                if res.value:
+                    _lib.zhfts_results_free(res)
+        return out
+
     def count(self):
         """The exact number of paragraphs that match."""
         out = ctypes.c_uint64()
@@ -884,6 +913,12 @@ class Database:
         """The exact number of paragraphs that match."""
         with self.query(query) as q:
             return q.count()
+
+    def locate(self, query, *, sort=None):
+        """Every match of a query, in order, as (doc, para) pairs, without
+        reading the paragraphs (see Query.locate)."""
+        with self.query(query) as q:
+            return q.locate(sort=sort)
 
     def iter_search(self, query, page_size=100, *, sort=None, marks=DEFAULT_MARKS, context=None):
         """Yields every matching Hit in order, fetching page_size at a time
