@@ -37,6 +37,7 @@
 #define HOLDOFF_FILE "zhfts.holdoff"
 #define ZHFTS_HOLDOFF_MS 500
 #define READ_ATTEMPTS 12
+#define REMOTE_READ_ATTEMPTS 40
 
 static void sleep_ms(unsigned ms)
 {
@@ -162,17 +163,61 @@ static int reopen_hard(zhfts_db *db, zerr *err)
 	return zhfts__parts_combine(db, err);
 }
 
+/* A reader whose remote shards failed: Xapian never reconnects a remote
+ * database, and after a failure (a timeout, a server restarted) the
+ * connection is closed or out of step, so every remote shard is connected
+ * again. */
+static int reconnect_remote(zhfts_db *db)
+{
+	bool any = false;
+	for (size_t k = 0; k < db->nparts; k++) {
+		zpart *p = &db->parts[k];
+		zx_db *fresh = NULL;
+		if (p->path)
+			continue;
+		int rc = zx_open_remote(&fresh, p->host, p->port, p->prog, p->args, false, db->settings.remote_timeout_ms,
+		                        &db->err);
+		if (rc)
+			return rc;
+		zerr tmp;
+		zx_close(p->x, &tmp);
+		p->x = fresh;
+		any = true;
+	}
+	return any ? zhfts__parts_combine(db, &db->err) : ZHFTS_EIO;
+}
+
 int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 {
 	int rc = ZHFTS_OK;
-	for (int attempt = 0; attempt < READ_ATTEMPTS; attempt++) {
+	/* A remote shard's server cannot be held off: its readers have only
+	 * the retries, so they get more. */
+	bool remote = false;
+	for (size_t k = 0; k < db->nparts; k++)
+		remote |= !db->parts[k].path;
+	int attempts = remote && !db->writable ? REMOTE_READ_ATTEMPTS : READ_ATTEMPTS;
+	for (int attempt = 0; attempt < attempts; attempt++) {
 		/* The lock is taken before the reopen, so that the revision read is
 		 * one the writer may commit over only once.  (A writer holds it
 		 * exclusively only while it commits.) */
 		bool held = attempt >= 2 && holdoff_lock(db, 2 * ZHFTS_HOLDOFF_MS);
 		if (attempt > 0) {
 			zerr tmp = {{0}, 0, 0, -1};
-			int r = zx_reopen(db->x, &tmp);
+			/* A failed exchange can leave a remote connection out of step
+			 * (Xapian's remote protocol does not recover mid-reply): remote
+			 * shards are connected again, at their newest revisions. */
+			int r = remote && !db->writable ? reconnect_remote(db) : ZHFTS_OK;
+			if (r != ZHFTS_OK) {
+				db->generation++;
+				if (held)
+					holdoff_unlock(db);
+				if (r != ZX_EMODIFIED)
+					return r; /* db->err says which shard */
+				rc = r; /* its server lost the race opening: again */
+				sleep_ms(1u << (attempt < 6 ? attempt : 6));
+				continue;
+			}
+			r = zx_reopen(db->x, &tmp);
 			if (attempt >= 3 && !db->writable && reopen_hard(db, &tmp) == ZHFTS_OK)
 				r = ZHFTS_OK;
 			db->generation++;
@@ -195,7 +240,7 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 	int lasting = db->err.lasting && db->err.lasting != ZX_EMODIFIED ? db->err.lasting : ZHFTS_EIO;
 	char why[sizeof db->err.msg];
 	snprintf(why, sizeof why, "%s", db->err.msg);
-	return zerr_set(&db->err, lasting, "%.480s (after %d attempts)", why, READ_ATTEMPTS);
+	return zerr_set(&db->err, lasting, "%.480s (after %d attempts)", why, attempts);
 }
 
 /* Commits one part: its dead paragraphs, then Xapian's commit, held off
@@ -854,30 +899,6 @@ int zhfts_db_rollback(zhfts_db *db)
 		db->order.valid = false;
 	}
 	return zhfts__db_fail(db, rc, NULL, NULL);
-}
-
-/* A reader whose remote shards failed: Xapian never reconnects a remote
- * database, and after a failure (a timeout, a server restarted) the
- * connection is closed or out of step, so every remote shard is connected
- * again. */
-static int reconnect_remote(zhfts_db *db)
-{
-	bool any = false;
-	for (size_t k = 0; k < db->nparts; k++) {
-		zpart *p = &db->parts[k];
-		zx_db *fresh = NULL;
-		if (p->path)
-			continue;
-		int rc = zx_open_remote(&fresh, p->host, p->port, p->prog, p->args, false, db->settings.remote_timeout_ms,
-		                        &db->err);
-		if (rc)
-			return rc;
-		zerr tmp;
-		zx_close(p->x, &tmp);
-		p->x = fresh;
-		any = true;
-	}
-	return any ? zhfts__parts_combine(db, &db->err) : ZHFTS_EIO;
 }
 
 int zhfts_db_reopen(zhfts_db *db)

@@ -174,6 +174,17 @@ static int fetch_some(zhfts_db *db, void *ctx)
 		return ZHFTS_OK;
 	zx_fetched got[FETCH_BATCH];
 	int rc = zx_fetch(db->x, ids, n, true, doc_slot, 1, got, &db->err);
+	bool fetched = rc == ZHFTS_OK; /* else zx_fetch freed what it read */
+	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
+		zrecord rec;
+		if (!got[k].missing && zhfts__record_decode(&rec, got[k].data, got[k].data_len) != ZHFTS_OK) {
+			/* For a reader, a commit overtaking it; read again (zhfts__read) */
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: unreadable paragraph record",
+			              db->path);
+			db->err.lasting = ZHFTS_ECORRUPT;
+			break;
+		}
+	}
 	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
 		zhit_slot *s = &r->slots[at[k]];
 		if (got[k].missing) {
@@ -183,7 +194,7 @@ static int fetch_some(zhfts_db *db, void *ctx)
 		zhfts__results_prime(r, at[k], got[k].data, got[k].data_len, got[k].values[0], got[k].value_lens[0]);
 		got[k].data = NULL;
 	}
-	if (rc == ZHFTS_OK)
+	if (fetched)
 		zx_fetched_free(got, n);
 	return rc;
 }

@@ -687,6 +687,60 @@ static int docid_order(zhfts_db *db, bool *out)
 	return ZHFTS_OK;
 }
 
+/* Where a part deletes for real (remote shards, databases with a termlist
+ * table), a hit read after the search may be gone already: a page's records
+ * are read with the search, from the same snapshot, so that a page is one
+ * answer.  (Dead paragraphs of the other parts stay readable until
+ * compaction, which changes the database's UUID.) */
+static int prime_page(zhfts_db *db, zstream *st)
+{
+	bool real_deletes = false;
+	for (size_t k = 0; k < db->nparts; k++)
+		real_deletes |= !db->parts[k].tombstones;
+	size_t to = st->keep_to < st->nplaced ? st->keep_to : st->nplaced;
+	if (!real_deletes || st->keep_from >= to)
+		return ZHFTS_OK;
+	size_t n = 0;
+	uint32_t *ids = malloc((to - st->keep_from) * sizeof *ids);
+	size_t *at = malloc((to - st->keep_from) * sizeof *at);
+	int rc = ids && at ? ZHFTS_OK : ZHFTS_ENOMEM;
+	for (size_t p = st->keep_from; rc == ZHFTS_OK && p < to; p++)
+		if (!st->placed_data[p]) {
+			ids[n] = st->placed[p].docid;
+			at[n++] = p;
+		}
+	zx_fetched *f = n ? calloc(n, sizeof *f) : NULL;
+	if (rc == ZHFTS_OK && n && !f)
+		rc = ZHFTS_ENOMEM;
+	static const unsigned doc_slot[1] = {ZHFTS_SLOT_DOC};
+	rc = rc || !n ? rc : zx_fetch(db->x, ids, n, true, doc_slot, 1, f, &db->err);
+	for (size_t j = 0; rc == ZHFTS_OK && j < n; j++) {
+		zrecord rec;
+		if (f[j].missing || zhfts__record_decode(&rec, f[j].data, f[j].data_len) != ZHFTS_OK) {
+			/* matched in this snapshot, gone or unreadable in it: a commit
+			 * overtook the read, unless it lasts */
+			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: %s while read", db->path,
+			              f[j].missing ? "a paragraph vanished" : "a paragraph record did not decode");
+			db->err.lasting = ZHFTS_ECORRUPT;
+			break;
+		}
+		size_t p = at[j];
+		free(st->placed_doc[p]);
+		st->placed_data[p] = f[j].data;
+		st->placed_data_len[p] = f[j].data_len;
+		st->placed_doc[p] = f[j].values[0];
+		st->placed_doc_len[p] = f[j].value_lens[0];
+		f[j].data = NULL;
+		f[j].values[0] = NULL;
+	}
+	if (f)
+		zx_fetched_free(f, n);
+	free(f);
+	free(ids);
+	free(at);
+	return rc == ZHFTS_ENOMEM ? zerr_set(&db->err, rc, "out of memory reading hits") : rc;
+}
+
 static int search_read(zhfts_db *db, void *vctx)
 {
 	search_ctx *s = vctx;
@@ -768,6 +822,7 @@ static int search_read(zhfts_db *db, void *vctx)
 	}
 	st->counters = NULL;
 	st->ncounters = 0;
+	rc = rc ? rc : prime_page(db, st);
 	if (rc) {
 		/* A stream cut off by a failure cannot be continued. */
 		stream_reset(st);

@@ -276,13 +276,17 @@ int zx_open_remote(zx_db **out, const char *host, unsigned port, const char *pro
 		*out = db;
 		return ZHFTS_OK;
 	} catch (...) {
-		delete db;
 		char what[300];
 		if (prog)
 			snprintf(what, sizeof what, "%s", prog);
 		else
 			snprintf(what, sizeof what, "%s:%u", host, port);
-		return map_exception(err, what);
+		// A server opening its database for a reader races commits as a
+		// local reader does.
+		db->writable = false;
+		int rc = map_exception(err, what, writable ? nullptr : db);
+		delete db;
+		return rc;
 	}
 }
 
@@ -579,6 +583,21 @@ int zx_values(zx_db *db, unsigned slot, const uint32_t *docids, size_t n, char *
 	for (size_t k = 0; k < n; k++)
 		values[k] = nullptr;
 	try {
+		if (db->remote) {
+			// Xapian reads a remote value stream document by document, every
+			// docid in turn: one document each is far cheaper.
+			for (; i < n; i++) {
+				std::string s;
+				try {
+					s = db->rd.get_document(docids[i]).get_value(slot);
+				} catch (const Xapian::DocNotFoundError &) {
+				}
+				if (!(values[i] = copy_out(s)))
+					throw std::bad_alloc();
+				lens[i] = s.size();
+			}
+			return ZHFTS_OK;
+		}
 		Xapian::ValueIterator v = db->rd.valuestream_begin(slot), end = db->rd.valuestream_end(slot);
 		for (; i < n; i++) {
 			std::string s;

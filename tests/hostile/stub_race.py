@@ -23,6 +23,20 @@ plus a generous slack (ZHFTS_STUB_RACE_SLACK_MS, default 4500 ms), because
 on a loaded machine a commit's own fsync and CPU time are not the readers'
 doing.  A writer must also keep committing: at least one commit a second.
 
+With --remote (or ZHFTS_STUB_RACE_REMOTE=1) the same race runs over the network: each
+shard is served by its own `xapian-tcpsrv --writable` on 127.0.0.1 (a port
+chosen at run time, the servers killed at the end however it ends), each
+writer writes through a stub naming its server, and the readers' stubs
+name the servers.  The hold-off lock does not reach through a server:
+there a reader relies on its retries alone, more of them, reconnecting
+(docs/robustness.md).  Exits 77
+(skipped) without xapian-tcpsrv.
+
+--pause-ms=N (or ZHFTS_STUB_RACE_PAUSE_MS) makes each writer pause that
+long after each commit (default 0: back to back).  The suite runs the
+remote race with 5 ms: see docs/robustness.md for why back-to-back commits
+can still outrun a remote read that needs many round trips.
+
 ZHFTS_SOAK_SECONDS (default 10) sets the duration; ZHFTS_STUB_RACE_SYNC=1
 makes writers fsync every commit (default: no fsync, the faster race).
 ZHFTS_STUB_RACE_SEED sets the random seed (printed).
@@ -36,6 +50,9 @@ import os
 import random
 import re
 import shutil
+import signal
+import socket
+import subprocess
 import sys
 import tempfile
 import time
@@ -361,8 +378,17 @@ def reader_main(name, path, shards, committed, pending, stop, seed, out):
         out.put({'name': name, 'crash': '%s: %s\n%s' % (type(e).__name__, e, traceback.format_exc())})
 
 
+def pause_ms():
+    """--pause-ms=N, else ZHFTS_STUB_RACE_PAUSE_MS, else 0."""
+    for a in sys.argv[1:]:
+        if a.startswith('--pause-ms='):
+            return float(a.split('=', 1)[1])
+    return float(os.environ.get('ZHFTS_STUB_RACE_PAUSE_MS') or 0)
+
+
 def writer_main(shard, path, committed, pending, stop, seed, sync, out):
     rng = random.Random(seed)
+    pause = pause_ms() / 1000
     commits = deletes = 0
     times = []
     failure = None
@@ -387,12 +413,47 @@ def writer_main(shard, path, committed, pending, stop, seed, sync, out):
                 times.append(time.monotonic() - t0)
                 committed[slot(shard, i)] = state
                 commits += 1
+                if pause:
+                    time.sleep(pause)
         finally:
             db.close()
     except BaseException as e:
         failure = '%s: %s\n%s' % (type(e).__name__, e, traceback.format_exc())
     out.put({'name': 'writer ' + shard, 'commits': commits, 'deletes': deletes, 'times': times,
              'failure': failure})
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def serve(directory, log):
+    """xapian-tcpsrv --writable for directory on 127.0.0.1, in a session of
+    its own; returns (process, port) once it accepts connections."""
+    for _ in range(20):
+        port = free_port()
+        p = subprocess.Popen(['xapian-tcpsrv', '--writable', '--interface', '127.0.0.1', '--port', str(port),
+                              directory], stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                             start_new_session=True)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and p.poll() is None:
+            try:
+                socket.create_connection(('127.0.0.1', port), timeout=0.5).close()
+                return p, port
+            except OSError:
+                time.sleep(0.01)
+        stop_server(p)
+    raise RuntimeError('xapian-tcpsrv would not listen for %s' % directory)
+
+
+def stop_server(p):
+    try:
+        os.killpg(p.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    p.wait()
 
 
 def percentile(xs, q):
@@ -403,10 +464,16 @@ def percentile(xs, q):
 def main():
     seconds = float(os.environ.get('ZHFTS_SOAK_SECONDS') or 10)
     sync = os.environ.get('ZHFTS_STUB_RACE_SYNC', '') not in ('', '0')
+    remote = '--remote' in sys.argv[1:] or os.environ.get('ZHFTS_STUB_RACE_REMOTE', '') not in ('', '0')
+    if remote and not shutil.which('xapian-tcpsrv'):
+        print('stub race: no xapian-tcpsrv (Debian: xapian-tools): skipped')
+        return 77
     slack_ms = float(os.environ.get('ZHFTS_STUB_RACE_SLACK_MS') or 4500)
     seed = int(os.environ.get('ZHFTS_STUB_RACE_SEED') or random.SystemRandom().randrange(1 << 30))
-    print('stub race: %g s, seed %d (ZHFTS_STUB_RACE_SEED), %s commits, library %s' %
-          (seconds, seed, 'fsynced' if sync else 'unsynced', zhfts.library_path()), flush=True)
+    print('stub race: %g s, seed %d (ZHFTS_STUB_RACE_SEED), %s commits, %s, %s shards, library %s' %
+          (seconds, seed, 'fsynced' if sync else 'unsynced',
+           'a pause of %g ms after each' % pause_ms() if pause_ms() else 'back to back',
+           'remote' if remote else 'local', zhfts.library_path()), flush=True)
 
     ctx = multiprocessing.get_context('fork')
     # Per document, the writer's last finished commit and the one under way:
@@ -417,24 +484,44 @@ def main():
     out = ctx.Queue()
     top = tempfile.mkdtemp(prefix='zhfts-stub-race-')
     failed = []
+    servers = []
     try:
-        # Both shards made by zhfts, every document present at version 1.
+        # Both shards made by zhfts, every document present at version 1;
+        # served, each shard is written and read through its server.
+        where = {}
         for shard in SHARDS:
-            with zhfts.Database(os.path.join(top, 'shard-' + shard), writable=True) as db:
+            path = os.path.join(top, 'shard-' + shard)
+            if remote:
+                with open(os.path.join(top, 'tcpsrv.log'), 'ab') as log:
+                    p, port = serve(path, log)
+                servers.append(p)
+                where[shard] = 'remote 127.0.0.1:%d' % port
+                path = os.path.join(top, 'write-%s.stub' % shard)
+                with open(path, 'w') as f:
+                    f.write(where[shard] + '\n')
+            else:
+                where[shard] = 'auto shard-' + shard
+            with zhfts.Database(path, writable=True) as db:
                 for i in range(NDOCS):
                     db.index(doc_id(shard, i), doc_text(shard, i, 1), fields=fields(shard, 1), guess=False)
                     committed[slot(shard, i)] = pending[slot(shard, i)] = 1
+            where[shard + '-writer'] = path
         stub = os.path.join(top, 'all.stub')
         with open(stub, 'w') as f:
-            f.write('# the two shards of the race\nauto shard-a\nauto shard-b\n')
+            f.write('# the two shards of the race\n%s\n%s\n' % (where['a'], where['b']))
+        shard_a = os.path.join(top, 'shard-a')
+        if remote:
+            shard_a = os.path.join(top, 'read-a.stub')
+            with open(shard_a, 'w') as f:
+                f.write(where['a'] + '\n')
 
         procs = []
         for k, shard in enumerate(SHARDS):
             procs.append(ctx.Process(target=writer_main, name='writer ' + shard,
-                                     args=(shard, os.path.join(top, 'shard-' + shard), committed, pending, stop,
+                                     args=(shard, where[shard + '-writer'], committed, pending, stop,
                                            seed + k, sync, out)))
         readers = [('stub reader %d' % r, stub, SHARDS) for r in range(1, 4)]
-        readers.append(('shard-a reader', os.path.join(top, 'shard-a'), 'a'))
+        readers.append(('shard-a reader', shard_a, 'a'))
         for k, (name, path, shards) in enumerate(readers):
             procs.append(ctx.Process(target=reader_main, name=name,
                                      args=(name, path, shards, committed, pending, stop, seed + 10 + k, out)))
@@ -462,6 +549,8 @@ def main():
             if p.name not in results:
                 failed.append('%s: reported nothing' % p.name)
     finally:
+        for p in servers:
+            stop_server(p)
         shutil.rmtree(top, ignore_errors=True)
 
     # ---- figures -------------------------------------------------------------
