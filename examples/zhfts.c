@@ -20,6 +20,7 @@ static const struct command {
 	{"search", cmd_search, "find paragraphs (text or JSON lines)"},
 	{"delete", cmd_delete, "remove documents"},
 	{"stats", cmd_stats, "count documents, paragraphs and terms"},
+	{"compact", cmd_compact, "rewrite the database without its dead paragraphs"},
 	{"shard", cmd_shard, "lay a collection out over shards, or merge them"},
 	{"tokenize", cmd_tokenize, "show the tokens the index sees"},
 	{"demo", cmd_demo, "index the bundled sample report and query it"},

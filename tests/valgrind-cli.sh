@@ -1,5 +1,5 @@
 #!/bin/sh
-# Runs the zhfts command end to end under valgrind: index, search, delete,
+# Runs the zhfts command end to end under valgrind: index, search, delete, compact,
 # stats, and a few bad inputs.  Any memory error or definite leak fails.
 #   tests/valgrind-cli.sh BUILD/examples/zhfts [SAMPLE_REPORT]
 # Needs valgrind (Debian package 'valgrind').
@@ -51,6 +51,8 @@ run 0 stats --db "$db"
 run 0 delete --db "$db" "$work/a.txt"
 run 2 delete --db "$db" "$work/a.txt"
 run 0 index --quiet --db "$db" "$work/a.txt"
+run 0 compact --db "$db"
+run 0 search --db "$db" --all 科学城
 run 0 tokenize 北京市中关村科学城 RISC-V
 run 2 search --db "$work/missing" 科学城
 exit $failed

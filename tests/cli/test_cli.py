@@ -547,6 +547,38 @@ class IndexTest(CliTestCase):
         self.assertTrue(expected)
         self.assertEqual(self.doc_paras(db, "中關村"), expected)
 
+    def test_compact_removes_dead_paragraphs(self):
+        docs = self.variants()
+        db = self.path("db")
+        self.zhfts("index", "--quiet", "--db", db, self.path("docs"))
+        paths = sorted(docs)
+        changed, gone = paths[0], paths[1]
+        # re-index one document with other text, delete another
+        self.write(os.path.relpath(changed, self.tmp), docs[paths[2]].data)
+        self.zhfts("index", "--quiet", "--db", db, changed)
+        self.zhfts("delete", "--db", db, gone)
+        out, _ = self.zhfts("stats", "--db", db)
+        dead = len(docs[changed].ranges) + len(docs[gone].ranges)
+        self.assertRegex(out, rf"dead\s+{dead} ")
+        live = {p: (Sample(p) if p == changed else s) for p, s in docs.items() if p != gone}
+        queries = ["科学城", "养老", "发展"]
+        expected = {q: {(p, n) for p, s in live.items() for n in s.matching(lambda t: holds(t, q))}
+                    for q in queries}
+        for q in queries:
+            self.assertEqual(self.doc_paras(db, q), expected[q])
+        out, _ = self.zhfts("compact", "--db", db)
+        self.assertIn(f"{dead} dead ones removed", out)
+        out, _ = self.zhfts("stats", "--db", db)
+        self.assertNotIn("dead", out)
+        self.assertRegex(out, rf"paragraphs\s+{sum(len(s.ranges) for s in live.values())}\n")
+        for q in queries:
+            with self.subTest(query=q):
+                self.assertTrue(expected[q])
+                self.assertEqual(self.doc_paras(db, q), expected[q])
+        status, _, err = run("compact", "--db", self.path("nothing"))
+        self.assertEqual(status, 2)
+        self.assertIn(self.path("nothing"), err)
+
     def test_jobs_on_existing_database_fall_back_to_one(self):
         docs = self.variants()
         db = self.path("db")
@@ -638,7 +670,7 @@ class IndexTest(CliTestCase):
     def test_help_and_version(self):
         out, _ = self.zhfts("--version")
         self.assertRegex(out, r"^zhfts \d+\.\d+\.\d+")
-        for cmd in ["index", "search", "delete", "stats", "tokenize", "demo"]:
+        for cmd in ["index", "search", "delete", "stats", "compact", "tokenize", "demo"]:
             with self.subTest(cmd=cmd):
                 out, _ = self.zhfts(cmd, "--help")
                 self.assertTrue(out.startswith(f"usage: zhfts {cmd}"))
