@@ -598,10 +598,14 @@ ZHFTS_EXTERN void zhfts_query_free(zhfts_query *q);
  * Hits come without snippets (zhfts_results_snippet()) and spans
  * (zhfts_results_spans()), which are made only when asked for.  Each hit's
  * paragraph is read from the database when zhfts_results_hit() first asks
- * for it, so a page of every hit costs little more than counting them.  A
- * paragraph never changes once indexed: a hit read later is the paragraph as
- * it was found, unless its document was deleted and the database reopened
- * meanwhile (zhfts_results_hit() then returns NULL).
+ * for it (zhfts_results_locate() gives its document and number without
+ * reading it).  A paragraph never changes once indexed: a hit read later is
+ * the paragraph as it was found, unless its document was deleted and the
+ * database reopened meanwhile (zhfts_results_hit() then returns NULL).
+ * Shards that delete for real (remote shards, databases with a termlist
+ * table) would lose such hits at once: there the page's paragraphs are read
+ * with the search, from the same snapshot, one round trip each for a remote
+ * shard.
  *
  * Facets count the paragraphs that match, over every match and not only the
  * page: asking for them costs about as much as asking for every hit (for a
