@@ -18,6 +18,7 @@
  */
 #define _XOPEN_SOURCE 700 /* nftw */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -243,6 +244,18 @@ int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx)
 	return zerr_set(&db->err, lasting, "%.480s (after %d attempts)", why, attempts);
 }
 
+int zhfts__overtaken(zhfts_db *db, const char *fmt, ...)
+{
+	char msg[sizeof db->err.msg];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	int rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s", msg);
+	db->err.lasting = ZHFTS_ECORRUPT;
+	return rc;
+}
+
 /* Commits one part: its dead paragraphs, then Xapian's commit, held off
  * (boundedly) by readers that asked for a stable snapshot. */
 static int commit_part(zhfts_db *db, size_t k)
@@ -376,8 +389,7 @@ static int load_fields(zhfts_db *db, void *ctx)
 		for (char *p = list; rc == ZHFTS_OK && p && *p;) {
 			size_t n = strcspn(p, " ");
 			if (n && !zhfts__field_name_ok(p, n))
-				rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
-				              "%s: unreadable field list", db->parts[k].name);
+				rc = zhfts__overtaken(db, "%s: unreadable field list", db->parts[k].name);
 			else if (n && !zhfts__field_find(db, p, n))
 				rc = fields_add(db, p, n);
 			p += n;

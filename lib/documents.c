@@ -130,11 +130,9 @@ static int read_document(zhfts_db *db, void *ctx)
 	}
 	for (size_t i = 0; rc == ZHFTS_OK && i < g->n; i++) {
 		zrecord r;
-		if (g->f[i].missing || zhfts__record_decode(&r, g->f[i].data, g->f[i].data_len) != ZHFTS_OK)
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
-			              "%s: unreadable paragraph record", db->path);
-		if (rc == ZX_EMODIFIED)
-			db->err.lasting = ZHFTS_ECORRUPT;
+		if (g->f[i].missing || !g->f[i].value_lens[0] ||
+		    zhfts__record_decode(&r, g->f[i].data, g->f[i].data_len) != ZHFTS_OK)
+			rc = zhfts__overtaken(db, "%s: unreadable paragraph record", db->path);
 	}
 	return rc;
 }

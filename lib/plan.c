@@ -927,8 +927,7 @@ static int path_of(zhfts_db *db, const char *term, char **path)
 		if (zhfts__record_decode(&r, f.data, f.data_len) == ZHFTS_OK)
 			*path = zhfts__strndup(r.section, r.section_len);
 		else
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: unreadable paragraph record",
-			              db->path);
+			rc = zhfts__overtaken(db, "%s: unreadable paragraph record", db->path);
 	}
 	zx_fetched_free(&f, 1);
 	free(docids);

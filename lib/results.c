@@ -177,11 +177,9 @@ static int fetch_some(zhfts_db *db, void *ctx)
 	bool fetched = rc == ZHFTS_OK; /* else zx_fetch freed what it read */
 	for (size_t k = 0; rc == ZHFTS_OK && k < n; k++) {
 		zrecord rec;
-		if (!got[k].missing && zhfts__record_decode(&rec, got[k].data, got[k].data_len) != ZHFTS_OK) {
-			/* For a reader, a commit overtaking it; read again (zhfts__read) */
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: unreadable paragraph record",
-			              db->path);
-			db->err.lasting = ZHFTS_ECORRUPT;
+		if (!got[k].missing &&
+		    (!got[k].value_lens[0] || zhfts__record_decode(&rec, got[k].data, got[k].data_len) != ZHFTS_OK)) {
+			rc = zhfts__overtaken(db, "%s: unreadable paragraph record", db->path);
 			break;
 		}
 	}

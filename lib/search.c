@@ -319,20 +319,14 @@ static int check_window(zhfts_db *db, run *r, zx_match *m, bool text)
 		zx_item *it = &m->items[at[j]];
 		zrecord rec;
 		int held = -1;
-		if (read && f[j].missing) {
-			/* A reader whose paragraph vanished: a writer's commit overtook it. */
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: a paragraph vanished while read",
-			              db->path);
-			db->err.lasting = ZHFTS_ECORRUPT;
+		if (read && (f[j].missing || !f[j].value_lens[0])) {
+			/* every paragraph has its document id */
+			rc = zhfts__overtaken(db, "%s: a paragraph vanished while read", db->path);
 			break;
 		}
 		if (text) {
 			if (zhfts__record_decode(&rec, f[j].data, f[j].data_len) != ZHFTS_OK) {
-				/* For a reader, a record that does not read is a writer's
-				 * commit overtaking it, unless it lasts. */
-				rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED,
-				              "%s: unreadable paragraph record", db->path);
-				db->err.lasting = ZHFTS_ECORRUPT;
+				rc = zhfts__overtaken(db, "%s: unreadable paragraph record", db->path);
 				break;
 			}
 			rc = zhfts__candidate_load(db, &r->cand, f[j].values[0], f[j].value_lens[0], &rec);
@@ -425,9 +419,7 @@ static int fetch_docs(zhfts_db *db, zcand **cs, size_t n)
 		need[i]->doc_len = lens[i];
 		if (!lens[i] && rc == ZHFTS_OK) {
 			/* Every paragraph has its id: a reader met a vanished one. */
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: a paragraph vanished while read",
-			              db->path);
-			db->err.lasting = ZHFTS_ECORRUPT;
+			rc = zhfts__overtaken(db, "%s: a paragraph vanished while read", db->path);
 		}
 	}
 	free(need);
@@ -716,12 +708,10 @@ static int prime_page(zhfts_db *db, zstream *st)
 	rc = rc || !n ? rc : zx_fetch(db->x, ids, n, true, doc_slot, 1, f, &db->err);
 	for (size_t j = 0; rc == ZHFTS_OK && j < n; j++) {
 		zrecord rec;
-		if (f[j].missing || zhfts__record_decode(&rec, f[j].data, f[j].data_len) != ZHFTS_OK) {
-			/* matched in this snapshot, gone or unreadable in it: a commit
-			 * overtook the read, unless it lasts */
-			rc = zerr_set(&db->err, db->writable ? ZHFTS_ECORRUPT : ZX_EMODIFIED, "%s: %s while read", db->path,
-			              f[j].missing ? "a paragraph vanished" : "a paragraph record did not decode");
-			db->err.lasting = ZHFTS_ECORRUPT;
+		if (f[j].missing || !f[j].value_lens[0] || zhfts__record_decode(&rec, f[j].data, f[j].data_len) != ZHFTS_OK) {
+			/* matched in this snapshot, gone or unreadable in it */
+			rc = zhfts__overtaken(db, "%s: %s while read", db->path,
+			                      f[j].missing ? "a paragraph vanished" : "a paragraph record did not decode");
 			break;
 		}
 		size_t p = at[j];

@@ -383,6 +383,12 @@ int zhfts__db_fail(zhfts_db *db, int status, const char *doc, const char *field)
  * writer's commits while it reads (see db.c).  Damage that lasts is
  * reported with its own status. */
 int zhfts__read(zhfts_db *db, int (*fn)(zhfts_db *db, void *ctx), void *ctx);
+/* What a read met that a writer's commit explains (a paragraph that
+ * vanished, a record or list that does not decode): for a reader
+ * ZX_EMODIFIED, read again by zhfts__read and ZHFTS_ECORRUPT if it lasts;
+ * for a writer, whose view never moves, ZHFTS_ECORRUPT at once.  Sets the
+ * failure's message. */
+int zhfts__overtaken(zhfts_db *db, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Writers: commits, holding off nothing but waiting (bounded) for readers
  * that asked for a stable snapshot. */
 int zhfts__commit(zhfts_db *db);
