@@ -218,6 +218,14 @@ for _sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
     signal.signal(_sig, _on_signal)
 
 
+def fnv1a64(data):
+    """FNV-1a, 64 bits: the hash a stub places a new document by."""
+    h = 0xcbf29ce484222325
+    for b in data:
+        h = ((h ^ b) * 0x100000001b3) & 0xffffffffffffffff
+    return h
+
+
 def write_stub(path, lines):
     with open(path, 'w') as f:
         f.write('# written by test_scaleout.py\n')
@@ -1075,7 +1083,16 @@ class CliTest(unittest.TestCase):
             self.assertEqual([r[-1] for r in rows], [servers[0].address, os.path.join(tmp, 'local'),
                                                      servers[1].address])
             self.assertEqual(sum(int(r[1]) for r in rows), 50)
-            self.assertTrue(all(int(r[1]) > 5 for r in rows), rows)
+            # Each document is on the shard its id hashes to (FNV-1a, 64
+            # bits, modulo the shards), computed here: the ids are paths
+            # under a temporary directory, so how many land where varies.
+            for k, (kind, where) in enumerate([('remote', servers[0].address), ('auto', os.path.join(tmp, 'local')),
+                                               ('remote', servers[1].address)]):
+                one = write_stub(os.path.join(tmp, 'one-%d.stub' % k), [(kind, where)])
+                with zhfts.Database(one) as db:
+                    ids = [d for d, _ in db.documents()]
+                self.assertEqual(len(ids), int(rows[k][1]), (k, rows))
+                self.assertEqual([d for d in ids if fnv1a64(d.encode('utf-8')) % 3 != k], [], k)
             for q in ('发展', '"科学城"', '建设 OR 改革', 'linux', '城市 -学校', 'section:任务'):
                 for extra in ((), ('--offset', '5'), ('--all',), ('--sort', 'doc'), ('--facet', 'doc')):
                     got = run_cli('search', '--db', stub, '--format', 'json', q, *extra)
