@@ -242,6 +242,20 @@ class TestQuery(LazyTestCase):
                     located += len(want)
         self.assertGreater(located, 50)
 
+    def test_closing_twice_frees_nothing_else(self):
+        # The library may hand a freed object's address to the next one: a
+        # second close (or the finalizer after close) must not free that one.
+        for _ in range(20):
+            q1 = self.db.query('茶叶')
+            q1.close()
+            q2 = self.db.query('发展')
+            q1.close()
+            del q1
+            self.assertTrue(q2.alive)
+            self.assertEqual([(h.doc, h.para) for h in q2.search(limit=None)],
+                             [(h.doc, h.para) for h in self.db.search('发展', limit=None)])
+            q2.close()
+
     def test_query_errors(self):
         with self.assertRaises(zhfts.QueryError) as cm:
             self.db.query('茶叶 (')

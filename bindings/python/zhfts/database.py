@@ -303,7 +303,11 @@ class _Borrower:
 
     def close(self):
         """Frees the C object now (safe twice; the database does it anyway on close)."""
-        self._db._release(self._ptr)
+        # Forget the address: the library may give it to a new object, which
+        # a second close (or this one's finalizer) must not free.
+        ptr, self._ptr = self._ptr, None
+        if ptr:
+            self._db._release(ptr)
 
     def __del__(self):
         try:
